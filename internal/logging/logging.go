@@ -1,0 +1,47 @@
+// Package logging builds the zap logger that every binary of the project writes through, from
+// the common --log-level and --log-format flags.
+package logging
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Options are the logging flags shared by the binaries.
+type Options struct {
+	Level  string
+	Format string
+}
+
+// AddFlags binds --log-level and --log-format to o with the given default level.
+func (o *Options) AddFlags(fs *pflag.FlagSet, defaultLevel string) {
+	fs.StringVar(&o.Level, "log-level", defaultLevel, "log level: debug, info, warn or error")
+	fs.StringVar(&o.Format, "log-format", "json", "log format: json or console")
+}
+
+// New builds a logger that writes to w. Its errors name the flag at fault.
+func (o Options) New(w io.Writer) (*zap.Logger, error) {
+	level, err := zapcore.ParseLevel(o.Level)
+	if err != nil || level > zapcore.ErrorLevel {
+		return nil, fmt.Errorf("invalid --log-level %q: must be debug, info, warn or error", o.Level)
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	var enc zapcore.Encoder
+	switch o.Format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(encCfg)
+	case "console":
+		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
+		encCfg.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	default:
+		return nil, fmt.Errorf("invalid --log-format %q: must be json or console", o.Format)
+	}
+	core := zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), level)
+	return zap.New(core), nil
+}

@@ -1,0 +1,69 @@
+// Package sink holds the Knative sink contract as the worker reads it: the sink URL (K_SINK,
+// SINK or --sink), the CloudEvent overrides (K_CE_OVERRIDES), the extra CA certificates
+// (K_CA_CERTS), and the HTTP client that delivers to the sink.
+package sink
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ParseURL checks that s is an absolute http or https URL with a host.
+func ParseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("not a URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("must be an http or https URL")
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("must have a host")
+	}
+	return u, nil
+}
+
+// CACertPool returns the system pool plus the PEM certificates in pem (the content of
+// K_CA_CERTS). An empty pem gives nil, meaning the system pool alone.
+func CACertPool(pem string) (*x509.CertPool, error) {
+	if pem == "" {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM([]byte(pem)) {
+		return nil, fmt.Errorf("no PEM certificate found")
+	}
+	return pool, nil
+}
+
+// RequestTimeout bounds one delivery attempt, from dialling to the end of the response.
+const RequestTimeout = 10 * time.Second
+
+// NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
+// reused across deliveries, a timeout on every phase, no retries of its own (Temporal's retry
+// policy is the only retry layer). roots may be nil for the system pool.
+func NewHTTPClient(roots *x509.CertPool) *http.Client {
+	return &http.Client{
+		Timeout: RequestTimeout,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: RequestTimeout,
+			ExpectContinueTimeout: time.Second,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   32,
+			IdleConnTimeout:       90 * time.Second,
+			ForceAttemptHTTP2:     true,
+		},
+	}
+}

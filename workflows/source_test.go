@@ -1,0 +1,268 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// delivery is one call of the mocked Deliver activity.
+type delivery struct {
+	tick activities.Tick
+	at   time.Time // the workflow clock when the call began
+}
+
+// harness runs CronSource in the test environment with Deliver mocked, and records every call.
+type harness struct {
+	env    *testsuite.TestWorkflowEnvironment
+	mu     sync.Mutex
+	starts []time.Time // the workflow clock when each call began
+	got    []delivery
+}
+
+// answer says how call n (from 0) of Deliver behaves: how long it takes on the workflow clock,
+// and what error it returns.
+type answer struct {
+	delay func(n int) time.Duration
+	err   func(n int, tick activities.Tick) error
+}
+
+func newHarness(t *testing.T, ans answer) *harness {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	h := &harness{env: s.NewTestWorkflowEnvironment()}
+	h.env.SetStartTime(t0)
+	var a *activities.Activities
+	h.env.RegisterActivity(a)
+	h.env.OnActivity(a.Deliver, mock.Anything, mock.Anything).AfterFn(func() time.Duration {
+		// Runs as the call begins, before the delay passes on the workflow clock.
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.starts = append(h.starts, h.env.Now())
+		if ans.delay == nil {
+			return 0
+		}
+		return ans.delay(len(h.starts) - 1)
+	}).Return(func(_ context.Context, tick activities.Tick) (activities.Receipt, error) {
+		h.mu.Lock()
+		n := len(h.got)
+		h.got = append(h.got, delivery{tick: tick, at: h.starts[n]})
+		h.mu.Unlock()
+		if ans.err != nil {
+			if err := ans.err(n, tick); err != nil {
+				return activities.Receipt{}, err
+			}
+		}
+		return activities.Receipt{StatusCode: 200}, nil
+	})
+	return h
+}
+
+// run executes the workflow until it continues as new, and returns the input it carries.
+func (h *harness) run(t *testing.T, in Input) Input {
+	t.Helper()
+	h.env.ExecuteWorkflow(CronSource, in)
+	if !h.env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want continue-as-new", err)
+	}
+	var next Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatalf("decode continue-as-new input: %v", err)
+	}
+	return next
+}
+
+func TestTicksLandOnTheGrid(t *testing.T) {
+	h := newHarness(t, answer{
+		delay: func(int) time.Duration { return 3 * time.Second }, // a slow sink must not push later ticks back
+	})
+	h.run(t, Input{Config: Config{Interval: 10 * time.Second, ContinueAsNewAfter: 5}})
+
+	if len(h.got) != 5 {
+		t.Fatalf("got %d deliveries, want 5", len(h.got))
+	}
+	for i, d := range h.got {
+		n := int64(i + 1)
+		want := t0.Add(time.Duration(n) * 10 * time.Second)
+		if d.tick.Sequence != n || !d.tick.Time.Equal(want) {
+			t.Errorf("delivery %d: sequence %d at %v, want %d at %v", i, d.tick.Sequence, d.tick.Time, n, want)
+		}
+		if !d.at.Equal(want) {
+			t.Errorf("tick %d sent at %v, want at its scheduled time %v", n, d.at, want)
+		}
+	}
+}
+
+func TestCatchUpDeliversMissedTicksBackToBack(t *testing.T) {
+	// Tick 2 takes 35 s, so ticks 3, 4 and 5 (due at 30, 40 and 50 s) are late.
+	h := newHarness(t, answer{delay: func(n int) time.Duration {
+		if n == 1 {
+			return 35 * time.Second
+		}
+		return 0
+	}})
+	h.run(t, Input{Config: Config{Interval: 10 * time.Second, ContinueAsNewAfter: 7}})
+
+	caughtUp := t0.Add(55 * time.Second)
+	wantAt := []time.Time{t0.Add(10 * time.Second), t0.Add(20 * time.Second),
+		caughtUp, caughtUp, caughtUp, t0.Add(60 * time.Second), t0.Add(70 * time.Second)}
+	if len(h.got) != len(wantAt) {
+		t.Fatalf("got %d deliveries, want %d", len(h.got), len(wantAt))
+	}
+	for i, d := range h.got {
+		n := int64(i + 1)
+		if d.tick.Sequence != n || !d.tick.Time.Equal(t0.Add(time.Duration(n)*10*time.Second)) {
+			t.Errorf("delivery %d: tick %d scheduled %v: not on the grid in order", i, d.tick.Sequence, d.tick.Time)
+		}
+		if !d.at.Equal(wantAt[i]) {
+			t.Errorf("tick %d sent at +%v, want +%v", n, d.at.Sub(t0), wantAt[i].Sub(t0))
+		}
+	}
+}
+
+func TestRetriesResendTheSameEvent(t *testing.T) {
+	h := newHarness(t, answer{err: func(n int, _ activities.Tick) error {
+		if n < 3 {
+			return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable)
+		}
+		return nil
+	}})
+	h.run(t, Input{Config: Config{Interval: time.Second, ContinueAsNewAfter: 2}})
+
+	if len(h.got) != 5 {
+		t.Fatalf("got %d calls, want 3 failed attempts of tick 1, its success and tick 2", len(h.got))
+	}
+	first := h.got[0].tick
+	for i := 1; i < 4; i++ {
+		if h.got[i].tick != first {
+			t.Errorf("attempt %d sent %+v, want the same tick as attempt 1: %+v", i+1, h.got[i].tick, first)
+		}
+	}
+	if h.got[4].tick.Sequence != 2 || h.got[4].tick.ID == first.ID {
+		t.Errorf("after the retries got tick %+v, want sequence 2 with a new id", h.got[4].tick)
+	}
+}
+
+func TestRejectedTickMovesOnToTheNext(t *testing.T) {
+	h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+		if tick.Sequence == 2 {
+			return temporal.NewNonRetryableApplicationError("sink rejected the event: 400", activities.ErrRejected, nil)
+		}
+		return nil
+	}})
+	next := h.run(t, Input{Config: Config{Interval: time.Second, ContinueAsNewAfter: 4}})
+
+	var seqs []int64
+	for _, d := range h.got {
+		seqs = append(seqs, d.tick.Sequence)
+	}
+	if len(seqs) != 4 || seqs[0] != 1 || seqs[1] != 2 || seqs[2] != 3 || seqs[3] != 4 {
+		t.Fatalf("sequences sent = %v, want [1 2 3 4] with tick 2 sent once", seqs)
+	}
+	if next.State.Delivered != 3 || next.State.Rejected != 1 || next.State.Sequence != 4 {
+		t.Errorf("state = %+v, want 3 delivered, 1 rejected, sequence 4", next.State)
+	}
+}
+
+func TestContinueAsNewCarriesTheState(t *testing.T) {
+	first := newHarness(t, answer{})
+	cfg := Config{Interval: 2 * time.Second, ContinueAsNewAfter: 3}
+	carried := first.run(t, Input{Config: cfg})
+
+	if carried.Config != cfg {
+		t.Errorf("carried config = %+v, want %+v", carried.Config, cfg)
+	}
+	wantState := State{InstanceID: "default-test-run-id", Anchor: t0, Sequence: 3, Delivered: 3}
+	if !statesEqual(carried.State, wantState) {
+		t.Fatalf("carried state = %+v, want %+v", carried.State, wantState)
+	}
+
+	// The next run goes on from there, even though its clock starts later: the anchor, the
+	// instance id and the sequence all carry over.
+	carried.State.InstanceID = "first-run"
+	second := newHarness(t, answer{})
+	second.env.SetStartTime(t0.Add(6*time.Second + 300*time.Millisecond))
+	after := second.run(t, carried)
+
+	for i, d := range second.got {
+		n := int64(4 + i)
+		if d.tick.Sequence != n || d.tick.ID != EventID("first-run", n) ||
+			!d.tick.Time.Equal(t0.Add(time.Duration(n)*2*time.Second)) {
+			t.Errorf("second run delivery %d = %+v, want tick %d of first-run on the grid", i, d.tick, n)
+		}
+	}
+	if after.State.Sequence != 6 || after.State.Delivered != 6 {
+		t.Errorf("state after the second run = %+v, want sequence 6, 6 delivered", after.State)
+	}
+}
+
+func TestContinuesAsNewWhenTheServerSuggests(t *testing.T) {
+	h := newHarness(t, answer{})
+	h.env.SetContinueAsNewSuggested(true)
+	next := h.run(t, Input{Config: Config{Interval: time.Second}})
+	if len(h.got) != 1 || next.State.Sequence != 1 {
+		t.Errorf("delivered %d ticks, carried sequence %d; want 1 tick then continue-as-new", len(h.got), next.State.Sequence)
+	}
+}
+
+func TestStatusQuery(t *testing.T) {
+	h := newHarness(t, answer{})
+	var st Status
+	h.env.RegisterDelayedCallback(func() {
+		v, err := h.env.QueryWorkflow(QueryStatus)
+		if err != nil {
+			t.Errorf("query: %v", err)
+			return
+		}
+		if err := v.Get(&st); err != nil {
+			t.Errorf("decode status: %v", err)
+		}
+	}, 25*time.Second)
+	h.run(t, Input{Config: Config{Interval: 10 * time.Second, Sink: "http://sink:8080", ContinueAsNewAfter: 4}})
+
+	want := Status{
+		WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
+		Sink: "http://sink:8080", ContentMode: "binary", Anchor: t0, Sequence: 2,
+		NextFireTime: t0.Add(30 * time.Second), Delivered: 2,
+	}
+	if !st.Anchor.Equal(want.Anchor) || !st.NextFireTime.Equal(want.NextFireTime) {
+		t.Errorf("status times = %v, %v; want %v, %v", st.Anchor, st.NextFireTime, want.Anchor, want.NextFireTime)
+	}
+	st.Anchor, st.NextFireTime = want.Anchor, want.NextFireTime
+	if st != want {
+		t.Errorf("status = %+v\nwant     %+v", st, want)
+	}
+}
+
+func TestInvalidConfigFailsTheWorkflow(t *testing.T) {
+	h := newHarness(t, answer{})
+	h.env.ExecuteWorkflow(CronSource, Input{Config: Config{Interval: time.Millisecond}})
+	var appErr *temporal.ApplicationError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &appErr) || appErr.Type() != "InvalidConfig" {
+		t.Fatalf("err = %v, want an InvalidConfig application error", err)
+	}
+	if len(h.got) != 0 {
+		t.Errorf("delivered %d ticks, want none", len(h.got))
+	}
+}
+
+func statesEqual(a, b State) bool {
+	return a.InstanceID == b.InstanceID && a.Anchor.Equal(b.Anchor) && a.Sequence == b.Sequence &&
+		a.Delivered == b.Delivered && a.Rejected == b.Rejected
+}

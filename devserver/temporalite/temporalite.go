@@ -1,0 +1,172 @@
+// Package temporalite runs a whole Temporal server (frontend, history, matching and worker
+// services) in this process on one SQLite database, either a file that keeps every workflow
+// across restarts or memory. It is the project's embedded default, like `temporal server
+// start-dev`, and the only package besides tests that links go.temporal.io/server.
+package temporalite
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
+	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/temporal"
+)
+
+// Config says where the server keeps its state and listens.
+type Config struct {
+	// DBFilename is the SQLite file. Ignored when Ephemeral.
+	DBFilename string
+	// Ephemeral keeps everything in memory: it is gone when the process ends.
+	Ephemeral bool
+	// IP and Port are the frontend's address. The other services listen on free ports of
+	// 127.0.0.1.
+	IP   string
+	Port int
+	// Namespaces to create if they do not exist yet.
+	Namespaces []string
+	Logger     log.Logger
+}
+
+// Server is a running embedded Temporal server.
+type Server struct {
+	server temporal.Server
+	db     *database
+	addr   string
+}
+
+const loopback = "127.0.0.1"
+
+// Start sets up the database if needed, creates the namespaces, and starts every service. It
+// returns once the frontend accepts connections.
+func Start(cfg Config) (*Server, error) {
+	db, err := openDatabase(cfg.DBFilename, cfg.Ephemeral)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := start(cfg, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func start(cfg Config, db *database) (*Server, error) {
+	if err := db.createNamespaces(cfg.Namespaces); err != nil {
+		return nil, err
+	}
+	conf, err := serverConfig(cfg, db.sql)
+	if err != nil {
+		return nil, err
+	}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, fmt.Errorf("create authorizer: %w", err)
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("create claim mapper: %w", err)
+	}
+	hosts := make(map[primitives.ServiceName]static.Hosts, len(conf.Services))
+	for name, svc := range conf.Services {
+		hosts[primitives.ServiceName(name)] = static.SingleLocalHost(net.JoinHostPort(loopback, strconv.Itoa(svc.RPC.GRPCPort)))
+	}
+	server, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(cfg.Logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("create server: %w", err)
+	}
+	if err := server.Start(); err != nil {
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	return &Server{server: server, db: db, addr: conf.PublicClient.HostPort}, nil
+}
+
+// Addr is the frontend's host:port for clients on this machine.
+func (s *Server) Addr() string { return s.addr }
+
+// Stop stops every service, then releases the database.
+func (s *Server) Stop() {
+	s.server.Stop()
+	s.db.Close()
+}
+
+// dynamicConfig holds the server settings that differ from Temporal's defaults.
+func dynamicConfig() dynamicconfig.StaticClient {
+	return dynamicconfig.StaticClient{
+		// Keep every source's mutable state cached: one host serves them all.
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+	}
+}
+
+// serverConfig is a single-host, single-shard cluster on the SQLite store.
+func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {
+	clientIP := cfg.IP
+	if ip := net.ParseIP(cfg.IP); ip == nil || ip.IsUnspecified() {
+		clientIP = loopback
+	}
+	frontend := net.JoinHostPort(clientIP, strconv.Itoa(cfg.Port))
+
+	services := map[string]config.Service{
+		"frontend": {RPC: config.RPC{GRPCPort: cfg.Port, BindOnIP: cfg.IP}},
+	}
+	for _, name := range []string{"history", "matching", "worker"} {
+		port, err := freePort(loopback)
+		if err != nil {
+			return nil, fmt.Errorf("find a port for the %s service: %w", name, err)
+		}
+		services[name] = config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: loopback}}
+	}
+
+	var conf config.Config
+	conf.Global.Membership = config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: loopback}
+	conf.Persistence = config.Persistence{
+		DefaultStore:     "sqlite-default",
+		VisibilityStore:  "sqlite-default",
+		NumHistoryShards: 1,
+		DataStores:       map[string]config.DataStore{"sqlite-default": {SQL: sqlConf}},
+	}
+	conf.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        "active",
+		CurrentClusterName:       "active",
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontend},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	conf.Services = services
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = frontend
+	return &conf, nil
+}
+
+// freePort asks the kernel for a port that is free now.
+func freePort(ip string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

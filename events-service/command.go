@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/hello-cron/cronsource/internal/envflag"
+	"github.com/hello-cron/cronsource/internal/logging"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish once the context ends.
+const shutdownTimeout = 10 * time.Second
+
+// command holds the configuration of the events-service root command and what it depends on.
+type command struct {
+	lookupEnv func(string) (string, bool)
+	stdout    io.Writer
+	stderr    io.Writer
+
+	port    int
+	logOpts logging.Options
+
+	log *zap.Logger // built in preRun from logOpts
+}
+
+// newRootCommand builds the events-service command. lookupEnv, stdout and stderr are injected
+// so that tests can run it in process; logs go to stderr.
+func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *cobra.Command {
+	c := &command{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
+	cmd := &cobra.Command{
+		Use:           "events-service",
+		Short:         "The hello-events sink: logs every CloudEvent POSTed to /",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PreRunE:       c.preRun,
+		RunE:          c.run,
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	fs := cmd.Flags()
+	fs.IntVar(&c.port, "port", 8080, "TCP port to listen on; 0 picks a free port")
+	envflag.Bind(fs, "port", "PORT")
+	c.logOpts.AddFlags(fs, "info")
+	return cmd
+}
+
+// preRun fills unset flags from the environment, validates them and builds the logger.
+func (c *command) preRun(cmd *cobra.Command, _ []string) error {
+	fs := cmd.Flags()
+	if err := envflag.Apply(fs, c.lookupEnv); err != nil {
+		return err
+	}
+	if c.port < 0 || c.port > 65535 {
+		return fmt.Errorf("invalid %s %d: must be 0 to 65535",
+			envflag.Source(fs, "port", c.lookupEnv), c.port)
+	}
+	log, err := c.logOpts.New(c.stderr)
+	if err != nil {
+		return err
+	}
+	c.log = log
+	return nil
+}
+
+// run serves until the command's context ends.
+func (c *command) run(cmd *cobra.Command, _ []string) error {
+	return serve(cmd.Context(), c.log, ":"+strconv.Itoa(c.port))
+}
+
+// newServer wraps h in an http.Server whose timeouts and header limit keep slow or hostile
+// clients from holding connections open.
+func newServer(h http.Handler, log *zap.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+}
+
+// serve listens on addr and serves the sink until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, log *zap.Logger, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := newServer(newHandler(log), log)
+	log.Info("listening", zap.String("addr", ln.Addr().String()))
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

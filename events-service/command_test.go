@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestCommandRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "port too large", args: []string{"--port", "70000"}, wantErr: "invalid --port 70000: must be 0 to 65535"},
+		{name: "negative port", args: []string{"--port", "-1"}, wantErr: "invalid --port -1: must be 0 to 65535"},
+		{name: "PORT not a number", env: map[string]string{"PORT": "abc"}, wantErr: `invalid PORT "abc"`},
+		{name: "PORT too large", env: map[string]string{"PORT": "70000"}, wantErr: "invalid PORT 70000: must be 0 to 65535"},
+		{name: "--port not a number", args: []string{"--port", "abc"}, wantErr: `"--port"`},
+		{name: "bad log level", args: []string{"--port", "0", "--log-level", "verbose"}, wantErr: `invalid --log-level "verbose"`},
+		{name: "bad log format", args: []string{"--port", "0", "--log-format", "xml"}, wantErr: `invalid --log-format "xml"`},
+		{name: "positional arg", args: []string{"extra"}, wantErr: `"extra"`},
+		{name: "unknown flag", args: []string{"--nope"}, wantErr: "--nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A cancelled context: should a row wrongly pass validation, the command stops at
+			// once and returns nil instead of serving until the test times out.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var stdout, stderr bytes.Buffer
+			cmd := newRootCommand(mapLookup(tt.env), &stdout, &stderr)
+			cmd.SetArgs(append([]string{}, tt.args...))
+			err := cmd.ExecuteContext(ctx)
+			if err == nil {
+				t.Fatalf("err = nil, want one containing %q", tt.wantErr)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tt.wantErr) || strings.Contains(msg, "\n") {
+				t.Errorf("err = %q, want one line containing %q", msg, tt.wantErr)
+			}
+			if stdout.Len() != 0 || stderr.Len() != 0 {
+				t.Errorf("command printed stdout %q, stderr %q; want nothing", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+func TestCommandServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	logs := &syncBuffer{}
+	cmd := newRootCommand(mapLookup(map[string]string{"PORT": "abc"}), io.Discard, logs) // --port beats PORT
+	cmd.SetArgs([]string{"--port", "0", "--log-level", "info"})
+	var runErr error
+	done := make(chan struct{}) // closed once the command has returned runErr
+	go func() {
+		defer close(done)
+		runErr = cmd.ExecuteContext(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("command still running at cleanup")
+		}
+	})
+
+	line := waitForLog(t, logs, done, &runErr, "listening")
+	addr, _ := line["addr"].(string)
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("listening addr %q: %v", addr, err)
+	}
+	base := "http://" + net.JoinHostPort("localhost", port) + "/"
+	client := &http.Client{Timeout: 5 * time.Second}
+
+	res, err := client.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != "Hello World!" {
+		t.Fatalf("GET / = %d %q", res.StatusCode, body)
+	}
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base, strings.NewReader(`{"n":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"ce-specversion": "1.0", "ce-id": "tick-3", "ce-source": "/cronsources/hello",
+		"ce-type": "dev.hello-cron.tick", "ce-sequence": "3", "Content-Type": "application/json",
+	} {
+		req.Header.Set(k, v)
+	}
+	res, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(body) != "Processed" {
+		t.Fatalf("POST / = %d %q", res.StatusCode, body)
+	}
+	ev := waitForLog(t, logs, done, &runErr, "event received")
+	for k, want := range map[string]string{"id": "tick-3", "sequence": "3", "data": `{"n":3}`} {
+		if ev[k] != want {
+			t.Errorf("event log %s = %v, want %q", k, ev[k], want)
+		}
+	}
+
+	cancel()
+	select {
+	case <-done:
+		if runErr != nil {
+			t.Fatalf("command returned %v, want nil", runErr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("command did not return after cancel")
+	}
+	if _, ok := findLog(logs.String(), "stopped"); !ok {
+		t.Errorf("no \"stopped\" line in logs:\n%s", logs.String())
+	}
+}
+
+// waitForLog polls the JSON log output until a line with msg appears, failing on a deadline
+// or if the command returns first (done closed, with its error in *runErr).
+func waitForLog(t *testing.T, logs *syncBuffer, done <-chan struct{}, runErr *error, msg string) map[string]any {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if line, ok := findLog(logs.String(), msg); ok {
+			return line
+		}
+		select {
+		case <-done:
+			t.Fatalf("command returned %v before logging %q; logs:\n%s", *runErr, msg, logs.String())
+		case <-deadline:
+			t.Fatalf("no %q log line within 10s; logs:\n%s", msg, logs.String())
+		case <-tick.C:
+		}
+	}
+}
+
+func findLog(out, msg string) (map[string]any, bool) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
+			return line, true
+		}
+	}
+	return nil, false
+}
+
+// syncBuffer is a bytes.Buffer that the server goroutine can write while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/cloudevents/sdk-go/v2/types"
+	"go.uber.org/zap"
+)
+
+// maxBodyBytes is the largest request body the sink reads: 1 MiB.
+const maxBodyBytes = 1 << 20
+
+// handler serves the sink's routes. It holds only its logger.
+type handler struct {
+	log *zap.Logger
+}
+
+// newHandler routes GET / to the greeting and POST / to the CloudEvent receiver. The mux
+// answers other methods on / with 405 and other paths with 404.
+func newHandler(log *zap.Logger) http.Handler {
+	h := &handler{log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.hello)
+	mux.HandleFunc("POST /{$}", h.receive)
+	return mux
+}
+
+func (h *handler) hello(w http.ResponseWriter, _ *http.Request) {
+	writeText(w, http.StatusOK, "Hello World!")
+}
+
+// receive decodes one CloudEvent in binary or structured mode, logs it and answers Processed.
+func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > maxBodyBytes {
+		http.Error(w, "request body too large: limit is 1 MiB", http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "request body too large: limit is 1 MiB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "read body: "+oneLine(err), http.StatusBadRequest)
+		return
+	}
+
+	msg := cehttp.NewMessage(r.Header, io.NopCloser(bytes.NewReader(body)))
+	ev, err := binding.ToEvent(r.Context(), msg)
+	if err == nil && ev == nil {
+		err = errors.New("empty message")
+	}
+	if err != nil {
+		http.Error(w, "not a CloudEvent: "+oneLine(err), http.StatusBadRequest)
+		return
+	}
+	if err := ev.Validate(); err != nil {
+		http.Error(w, "invalid CloudEvent: "+oneLine(err), http.StatusBadRequest)
+		return
+	}
+
+	h.log.Info("event received",
+		zap.String("id", ev.ID()),
+		zap.String("type", ev.Type()),
+		zap.String("source", ev.Source()),
+		zap.String("sequence", extensionString(ev, "sequence")),
+		zap.String("data", string(ev.Data())),
+	)
+	writeText(w, http.StatusOK, "Processed")
+}
+
+// extensionString returns the extension called name in its canonical string form, or "" if
+// the event does not carry it.
+func extensionString(ev *event.Event, name string) string {
+	v, ok := ev.Extensions()[name]
+	if !ok {
+		return ""
+	}
+	s, err := types.Format(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
+}
+
+// oneLine renders err on a single line, so a 400 body carries exactly one reason line.
+// A ValidationError lists its attributes in a stable order.
+func oneLine(err error) string {
+	var verr event.ValidationError
+	if errors.As(err, &verr) {
+		parts := make([]string, 0, len(verr))
+		for attr, e := range verr {
+			parts = append(parts, attr+": "+e.Error())
+		}
+		sort.Strings(parts)
+		return oneLineString(strings.Join(parts, "; "))
+	}
+	return oneLineString(err.Error())
+}
+
+func oneLineString(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}

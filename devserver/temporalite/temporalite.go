@@ -110,7 +110,7 @@ func (s *Server) Stop() {
 func dynamicConfig() dynamicconfig.StaticClient {
 	return dynamicconfig.StaticClient{
 		// Keep every source's mutable state cached: one host serves them all.
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 	}
 }

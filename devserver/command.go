@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/server/common/log"
+
+	"github.com/hello-cron/cronsource/devserver/temporalite"
+	"github.com/hello-cron/cronsource/internal/logging"
+)
+
+type options struct {
+	dbFilename string
+	ephemeral  bool
+	ip         string
+	port       int
+	namespaces []string
+	log        logging.Options
+}
+
+func newCommand(stdout, stderr io.Writer) *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:           "devserver",
+		Short:         "Run an embedded Temporal server on SQLite",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("db-filename") && o.ephemeral {
+				return fmt.Errorf("invalid --db-filename: cannot be used with --ephemeral")
+			}
+			return o.run(cmd, stdout, stderr)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.dbFilename, "db-filename", ".data/temporal.db", "SQLite file that keeps the server's state; missing folders are created")
+	fs.BoolVar(&o.ephemeral, "ephemeral", false, "keep the state in memory only")
+	fs.StringVar(&o.ip, "ip", "127.0.0.1", "IP address the frontend listens on")
+	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
+	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
+	o.log.AddFlags(fs, "warn")
+	return cmd
+}
+
+func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
+	if o.port < 1 || o.port > 65535 {
+		return fmt.Errorf("invalid --port %d: must be 1 to 65535", o.port)
+	}
+	if net.ParseIP(o.ip) == nil {
+		return fmt.Errorf("invalid --ip %q: must be an IP address", o.ip)
+	}
+	addr := net.JoinHostPort(o.ip, strconv.Itoa(o.port))
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("invalid --port %d: cannot listen on %s: %w", o.port, addr, err)
+	}
+	l.Close()
+	zl, err := o.log.New(stderr)
+	if err != nil {
+		return err
+	}
+	namespaces := []string{"default"}
+	for _, ns := range o.namespaces {
+		if strings.TrimSpace(ns) == "" {
+			return fmt.Errorf("invalid --namespace %q: must not be empty", ns)
+		}
+		if ns != "default" {
+			namespaces = append(namespaces, ns)
+		}
+	}
+	db := o.dbFilename
+	if o.ephemeral {
+		db = ""
+	}
+	srv, err := temporalite.Start(temporalite.Config{
+		DBFilename: db, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
+		Namespaces: namespaces, Logger: log.NewZapLogger(zl),
+	})
+	if err != nil {
+		if !o.ephemeral {
+			return fmt.Errorf("--db-filename %s: %w", o.dbFilename, err)
+		}
+		return err
+	}
+	where := "in memory"
+	if !o.ephemeral {
+		where = o.dbFilename
+	}
+	fmt.Fprintf(stdout, "devserver ready: Temporal at %s, namespaces %s, database %s\n",
+		srv.Addr(), strings.Join(namespaces, ","), where)
+	<-cmd.Context().Done()
+	srv.Stop()
+	fmt.Fprintln(stdout, "devserver stopped")
+	return nil
+}

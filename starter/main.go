@@ -1,0 +1,20 @@
+// Command starter starts a cron source idempotently and shows how it is doing.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCommand(os.LookupEnv, os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+		stop()
+		fmt.Fprintln(os.Stderr, "starter:", err)
+		os.Exit(1)
+	}
+}

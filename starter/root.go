@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+	"go.uber.org/zap"
+
+	"github.com/hello-cron/cronsource/internal/envflag"
+	"github.com/hello-cron/cronsource/internal/logging"
+	"github.com/hello-cron/cronsource/internal/temporalclient"
+)
+
+// root holds what every subcommand shares: the connection and the output.
+type root struct {
+	conn           temporalclient.Options
+	connectTimeout time.Duration
+	log            logging.Options
+	lookupEnv      func(string) (string, bool)
+	stdout, stderr io.Writer
+}
+
+func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *cobra.Command {
+	r := &root{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
+	cmd := &cobra.Command{
+		Use:           "starter",
+		Short:         "Start and inspect cron sources",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := envflag.Apply(cmd.Flags(), lookupEnv); err != nil {
+				return err
+			}
+			return r.conn.Validate()
+		},
+	}
+	pf := cmd.PersistentFlags()
+	r.conn.AddFlags(pf)
+	pf.DurationVar(&r.connectTimeout, "connect-timeout", 60*time.Second, "how long to wait for the Temporal server to answer")
+	r.log.AddFlags(pf, "warn")
+	cmd.AddCommand(newStartCommand(r), newDescribeCommand(r))
+	return cmd
+}
+
+// dial connects, waiting up to --connect-timeout for the server.
+func (r *root) dial(ctx context.Context) (client.Client, error) {
+	logger, err := r.log.New(r.stderr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.connectTimeout)
+	defer cancel()
+	return r.conn.Dial(ctx, logger.With(zap.String("command", "starter")))
+}

@@ -1,0 +1,22 @@
+// Command worker is the Temporal worker of the cron source: it runs the source workflows and
+// delivers their ticks to the sink. It follows the Knative ContainerSource contract: K_SINK,
+// K_CE_OVERRIDES, K_CA_CERTS, and SINK or --sink.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newCommand(os.LookupEnv, os.Stderr).ExecuteContext(ctx); err != nil {
+		stop()
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,133 @@
+package activities
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
+	tests := []struct {
+		status     int
+		retryAfter string
+		want       string // "delivered", or the error type
+		wantDelay  time.Duration
+	}{
+		{status: 200, want: "delivered"},
+		{status: 202, want: "delivered"},
+		{status: 400, want: ErrRejected},
+		{status: 403, want: ErrRejected},
+		{status: 413, want: ErrRejected},
+		{status: 404, want: ErrRetryable},
+		{status: 408, want: ErrRetryable},
+		{status: 409, want: ErrRetryable},
+		{status: 429, retryAfter: "2", want: ErrRetryable, wantDelay: 2 * time.Second},
+		{status: 500, want: ErrRetryable},
+		{status: 503, retryAfter: "7", want: ErrRetryable, wantDelay: 7 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			var got *http.Request
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			receipt, err := deliver(t, New(srv.Client(), srv.URL, map[string]string{"team": "platform"}), tick())
+			if tt.want == "delivered" {
+				if err != nil || receipt.StatusCode != tt.status {
+					t.Fatalf("receipt %+v, err %v; want delivered with %d", receipt, err, tt.status)
+				}
+				if got.Header.Get("Ce-Id") != "run-1-3" || got.Header.Get("Ce-Sequence") != "3" ||
+					got.Header.Get("Ce-Team") != "platform" || got.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("binary-mode headers = %v", got.Header)
+				}
+				return
+			}
+			var appErr *temporal.ApplicationError
+			if !errors.As(err, &appErr) || appErr.Type() != tt.want {
+				t.Fatalf("err = %v, want type %s", err, tt.want)
+			}
+			if appErr.NonRetryable() != (tt.want == ErrRejected) {
+				t.Errorf("non-retryable = %v for %s", appErr.NonRetryable(), tt.want)
+			}
+			if appErr.NextRetryDelay() != tt.wantDelay {
+				t.Errorf("next retry delay = %v, want %v", appErr.NextRetryDelay(), tt.wantDelay)
+			}
+		})
+	}
+}
+
+func TestDeliverWithoutAnAnswerIsRetried(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // connection refused
+	_, err := deliver(t, New(http.DefaultClient, url, nil), tick())
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrUnavailable || appErr.NonRetryable() {
+		t.Fatalf("err = %v, want a retryable %s", err, ErrUnavailable)
+	}
+}
+
+func TestDeliverPrefersTheSourceSinkAndStructuredMode(t *testing.T) {
+	var contentType string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		contentType = r.Header.Get("Content-Type")
+	}))
+	defer srv.Close()
+	tk := tick()
+	tk.Sink, tk.ContentMode = srv.URL, Structured
+	receipt, err := deliver(t, New(srv.Client(), "http://127.0.0.1:1", nil), tk)
+	if err != nil || receipt.Sink != srv.URL {
+		t.Fatalf("receipt %+v, err %v; want delivered to the source's sink", receipt, err)
+	}
+	if contentType != "application/cloudevents+json" {
+		t.Errorf("content type = %q, want structured mode", contentType)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0}, {"3", 3 * time.Second}, {"-1", 0}, {"soon", 0},
+		{"99999999999", MaxRetryAfter},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := retryAfter(tt.in, now); got != tt.want {
+			t.Errorf("retryAfter(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func tick() Tick {
+	return Tick{ID: "run-1-3", Sequence: 3, Time: time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC),
+		Type: "com.hello.cron-event", Source: "urn:hello-com:cron-source", WorkflowID: "hello-cron"}
+}
+
+func deliver(t *testing.T, a *Activities, tk Tick) (Receipt, error) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.Deliver, tk)
+	if err != nil {
+		return Receipt{}, err
+	}
+	var r Receipt
+	if err := v.Get(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r, nil
+}

@@ -1,0 +1,243 @@
+// Package e2e runs the real binaries together: devserver on a temp file, worker, starter, and a
+// recording sink written here, then restarts everything on the same file.
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "e2e-bin")
+	if err != nil {
+		panic(err)
+	}
+	for _, b := range []string{"devserver", "worker", "starter"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b), "../"+b)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", b, err, out)
+			os.Exit(1)
+		}
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type received struct {
+	id, seq string
+	time    time.Time
+}
+
+// recorder is the test's own sink.
+type recorder struct {
+	mu     sync.Mutex
+	events []received
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	e, err := cehttp.NewEventFromHTTPRequest(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	seq, _ := e.Extensions()["sequence"].(string)
+	r.mu.Lock()
+	r.events = append(r.events, received{id: e.ID(), seq: seq, time: e.Time()})
+	r.mu.Unlock()
+}
+
+func (r *recorder) snapshot() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.events...)
+}
+
+// waitFor polls until at least n events arrived.
+func (r *recorder) waitFor(t *testing.T, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for len(r.snapshot()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d events within %v, want %d", len(r.snapshot()), within, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startProc starts a binary and stops it with SIGTERM at cleanup unless stopped before.
+func startProc(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd
+}
+
+func stopProc(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s exited with %v after SIGTERM", cmd.Path, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not stop within 30 s of SIGTERM", cmd.Path)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func starter(t *testing.T, addr string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(binDir, "starter"), append(args, "--address", addr)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("starter %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func TestSourceEndToEndAcrossRestart(t *testing.T) {
+	rec := &recorder{}
+	sinkSrv := httptest.NewServer(rec)
+	defer sinkSrv.Close()
+	db := filepath.Join(t.TempDir(), "data", "temporal.db")
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	const interval = time.Second
+
+	// The worker starts first: it must wait for the server, not crash, since the ticks below
+	// can only be delivered by this worker.
+	worker := startProc(t, "worker", "--address", addr, "--sink", sinkSrv.URL)
+	dev := startProc(t, "devserver", "--db-filename", db, "--port", fmt.Sprint(port))
+	out := starter(t, addr, "start", "--interval", interval.String())
+	if !strings.Contains(out, "started source") {
+		t.Fatalf("first start said %q", out)
+	}
+	if out := starter(t, addr, "start", "--interval", "5s"); !strings.Contains(out, "already running") {
+		t.Fatalf("second start said %q, want already running", out)
+	}
+	rec.waitFor(t, 5, 60*time.Second)
+
+	stopProc(t, worker)
+	stopProc(t, dev)
+	before := len(rec.snapshot())
+
+	dev = startProc(t, "devserver", "--db-filename", db, "--port", fmt.Sprint(port))
+	worker = startProc(t, "worker", "--address", addr, "--sink", sinkSrv.URL)
+	rec.waitFor(t, before+3, 60*time.Second)
+	stopProc(t, worker)
+	stopProc(t, dev)
+
+	checkStream(t, rec.snapshot(), interval)
+}
+
+// checkStream: sequences contiguous from 1, ids distinct per sequence, times one interval apart.
+func checkStream(t *testing.T, events []received, interval time.Duration) {
+	t.Helper()
+	idOf := map[string]string{}
+	var first []received
+	for _, e := range events {
+		if id, seen := idOf[e.seq]; seen {
+			if id != e.id {
+				t.Errorf("sequence %s redelivered with id %s, first had %s", e.seq, e.id, id)
+			}
+			continue
+		}
+		idOf[e.seq] = e.id
+		first = append(first, e)
+	}
+	ids := map[string]bool{}
+	for i, e := range first {
+		if e.seq != fmt.Sprint(i+1) {
+			t.Fatalf("first delivery %d has sequence %s, want %d (stream %v)", i, e.seq, i+1, first)
+		}
+		if ids[e.id] {
+			t.Errorf("id %s reused", e.id)
+		}
+		ids[e.id] = true
+		if i > 0 && e.time.Sub(first[i-1].time) != interval {
+			t.Errorf("tick %d is %v after tick %d, want %v", i+1, e.time.Sub(first[i-1].time), i, interval)
+		}
+	}
+}
+
+func TestBadInputExitsWithOneLine(t *testing.T) {
+	tests := []struct {
+		bin  string
+		args []string
+		env  []string
+		want string
+	}{
+		{"devserver", []string{"--port", "0"}, nil, "--port"},
+		{"devserver", []string{"--ip", "nope"}, nil, "--ip"},
+		{"devserver", []string{"--db-filename", "/dev/null/x.db"}, nil, "--db-filename"},
+		{"devserver", []string{"--ephemeral", "--db-filename", "x.db"}, nil, "--db-filename"},
+		{"worker", []string{"--sink", "events:8080"}, nil, "--sink"},
+		{"worker", nil, []string{"K_SINK=ftp://x"}, "K_SINK"},
+		{"worker", nil, []string{"K_CE_OVERRIDES={\"extensions\":{\"id\":\"x\"}}"}, "K_CE_OVERRIDES"},
+		{"worker", []string{"--log-level", "loud"}, nil, "--log-level"},
+		{"starter", []string{"start", "--interval", "50ms"}, nil, "--interval"},
+		{"starter", []string{"start", "--sink", "nope"}, nil, "--sink"},
+		{"starter", []string{"start", "--interval", "soon"}, nil, "--interval"},
+		{"starter", []string{"describe", "--output", "xml"}, nil, "--output"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.bin+" "+strings.Join(append(tt.args, tt.env...), " "), func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(binDir, tt.bin), tt.args...)
+			cmd.Env = append(os.Environ(), tt.env...)
+			cmd.Dir = t.TempDir()
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("exit 0, want an error; output %q", out)
+			}
+			lines := nonEmptyLines(string(out))
+			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("output %q: want one line naming %s", out, tt.want)
+			}
+		})
+	}
+}
+
+func nonEmptyLines(s string) []string {
+	var lines []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "" {
+			lines = append(lines, sc.Text())
+		}
+	}
+	return lines
+}

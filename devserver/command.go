@@ -74,23 +74,19 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 			namespaces = append(namespaces, ns)
 		}
 	}
-	db := o.dbFilename
+	where := o.dbFilename
 	if o.ephemeral {
-		db = ""
+		where = "in memory"
 	}
 	srv, err := temporalite.Start(temporalite.Config{
-		DBFilename: db, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
+		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
 		Namespaces: namespaces, Logger: log.NewZapLogger(zl),
 	})
 	if err != nil {
-		if !o.ephemeral {
-			return fmt.Errorf("--db-filename %s: %w", o.dbFilename, err)
+		if o.ephemeral {
+			return fmt.Errorf("start: %w", err)
 		}
-		return err
-	}
-	where := "in memory"
-	if !o.ephemeral {
-		where = o.dbFilename
+		return fmt.Errorf("invalid --db-filename %s: %w", o.dbFilename, err)
 	}
 	fmt.Fprintf(stdout, "devserver ready: Temporal at %s, namespaces %s, database %s\n",
 		srv.Addr(), strings.Join(namespaces, ","), where)

@@ -32,15 +32,17 @@ type State struct {
 
 // deliveryOptions retry a delivery until it succeeds or is rejected for good, backing off
 // exponentially to at most a minute, or as long as the sink's Retry-After says.
-var deliveryOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		MaximumAttempts:        0, // unlimited: a tick is never dropped because a sink was down
-		NonRetryableErrorTypes: []string{activities.ErrRejected},
-	},
+func deliveryOptions() workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        0, // unlimited: a tick is never dropped because a sink was down
+			NonRetryableErrorTypes: []string{activities.ErrRejected},
+		},
+	}
 }
 
 // CronSource emits one CloudEvent per tick on a drift-free grid, forever. Ticks are delivered
@@ -63,7 +65,7 @@ func CronSource(ctx workflow.Context, in Input) error {
 		return fmt.Errorf("set query handler: %w", err)
 	}
 	logger := workflow.GetLogger(ctx)
-	actx := workflow.WithActivityOptions(ctx, deliveryOptions)
+	actx := workflow.WithActivityOptions(ctx, deliveryOptions())
 	var a *activities.Activities // names the activity; never called here
 
 	for ticks := 0; ; ticks++ {

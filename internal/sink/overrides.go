@@ -6,11 +6,14 @@ import (
 	"fmt"
 )
 
-// reserved are the attributes that the source sets itself: an override may never replace them.
-var reserved = map[string]bool{
-	"specversion": true, "id": true, "source": true, "type": true, "time": true,
-	"subject": true, "datacontenttype": true, "dataschema": true, "data": true,
-	"data_base64": true, "sequence": true,
+// reserved reports the attributes that the source sets itself: an override may never replace them.
+func reserved(name string) bool {
+	switch name {
+	case "specversion", "id", "source", "type", "time", "subject",
+		"datacontenttype", "dataschema", "data", "data_base64", "sequence":
+		return true
+	}
+	return false
 }
 
 // ParseOverrides parses K_CE_OVERRIDES, Knative's {"extensions": {"name": "value"}}, and returns
@@ -32,7 +35,7 @@ func ParseOverrides(s string) (map[string]string, error) {
 		if !validName(name) {
 			return nil, fmt.Errorf("extension %q: names may only use a-z and 0-9", name)
 		}
-		if reserved[name] {
+		if reserved(name) {
 			return nil, fmt.Errorf("extension %q would replace an attribute the source sets", name)
 		}
 	}

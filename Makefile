@@ -13,7 +13,7 @@ run: build
 	./scripts/run.sh
 
 test:
-	go test -count=1 -timeout 20m ./...
+	CGO_ENABLED=0 go test -count=1 -timeout 20m ./...
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

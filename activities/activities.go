@@ -61,7 +61,9 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 		return Receipt{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("build request for sink %s: %v", sink, err), ErrRejected, err)
 	}
+	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
+	stop()
 	receipt, err := classify(resp, err, time.Now())
 	receipt.Sink = sink
 	fields := []any{"id", t.ID, "sequence", t.Sequence, "sink", sink,
@@ -75,6 +77,32 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 		logger.Warn("tick delivery failed, will retry", append(fields, "error", err)...)
 	}
 	return receipt, err
+}
+
+// heartbeatUntilDone heartbeats while a slow sink answers, so that Temporal retries the tick
+// within the heartbeat timeout when this worker dies, not after the whole attempt timeout. A
+// fast delivery ends before the first heartbeat and costs nothing.
+func heartbeatUntilDone(ctx context.Context) (stop func()) {
+	timeout := activity.GetInfo(ctx).HeartbeatTimeout
+	if timeout <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(timeout / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // classify turns the outcome of one POST into a receipt or an error for Temporal's retry policy.

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 )
 
 func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
@@ -130,4 +134,37 @@ func deliver(t *testing.T, a *Activities, tk Tick) (Receipt, error) {
 		t.Fatal(err)
 	}
 	return r, nil
+}
+
+// TestSlowDeliveryHeartbeats runs Deliver from a workflow with a heartbeat timeout shorter than
+// the sink's answer: the delivery succeeds only because the activity heartbeats while it waits.
+func TestSlowDeliveryHeartbeats(t *testing.T) {
+	const heartbeatTimeout = 300 * time.Millisecond
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(4 * heartbeatTimeout)
+	}))
+	defer sink.Close()
+	a := New(sink.Client(), sink.URL, nil)
+
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	var heartbeats atomic.Int32
+	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { heartbeats.Add(1) })
+	env.ExecuteWorkflow(func(ctx workflow.Context) (Receipt, error) {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: time.Minute,
+			HeartbeatTimeout:    heartbeatTimeout,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+		})
+		var r Receipt
+		err := workflow.ExecuteActivity(ctx, a.Deliver, tick()).Get(ctx, &r)
+		return r, err
+	})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("slow delivery failed: %v", err)
+	}
+	if heartbeats.Load() == 0 {
+		t.Error("no heartbeat recorded during a delivery slower than the heartbeat timeout")
+	}
 }

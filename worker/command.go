@@ -18,9 +18,10 @@ import (
 )
 
 type options struct {
-	conn temporalclient.Options
-	sink string
-	log  logging.Options
+	conn            temporalclient.Options
+	sink            string
+	deliveryTimeout time.Duration
+	log             logging.Options
 }
 
 func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.Command {
@@ -42,6 +43,8 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	o.conn.AddFlags(fs)
 	fs.StringVar(&o.sink, "sink", "", "default sink URL for sources without their own")
 	envflag.Bind(fs, "sink", "K_SINK", "SINK")
+	fs.DurationVar(&o.deliveryTimeout, "delivery-timeout", sink.DefaultRequestTimeout,
+		"how long one delivery attempt waits for the sink before it is retried")
 	o.log.AddFlags(fs, "info")
 	return cmd
 }
@@ -54,6 +57,9 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 		if _, err := sink.ParseURL(o.sink); err != nil {
 			return fmt.Errorf("invalid %s %q: %w", envflag.Source(cmd.Flags(), "sink", lookupEnv), o.sink, err)
 		}
+	}
+	if o.deliveryTimeout <= 0 || o.deliveryTimeout >= workflows.AttemptTimeout {
+		return fmt.Errorf("invalid --delivery-timeout %s: must be more than 0 and less than %s", o.deliveryTimeout, workflows.AttemptTimeout)
 	}
 	overridesEnv, _ := lookupEnv("K_CE_OVERRIDES")
 	overrides, err := sink.ParseOverrides(overridesEnv)
@@ -81,11 +87,8 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	}
 	defer c.Close()
 
-	w := worker.New(c, o.conn.TaskQueue, worker.Options{
-		// Lets an in-flight delivery finish and report on SIGTERM.
-		WorkerStopTimeout: 15 * time.Second,
-	})
-	workflows.Register(w, activities.New(sink.NewHTTPClient(roots), o.sink, overrides))
+	w := worker.New(c, o.conn.TaskQueue, workerOptions())
+	workflows.Register(w, activities.New(sink.NewHTTPClient(roots, o.deliveryTimeout), o.sink, overrides))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -97,4 +100,16 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
+}
+
+// workerOptions make a restart quick. On SIGTERM the worker stops polling, tells the server to move
+// its sticky queue's tasks back to the shared queue, and lets an in-flight delivery finish and
+// report. After kill -9, a source's next workflow task waits at most
+// StickyScheduleToStartTimeout for the dead worker, the shortest the SDK allows (it counts in
+// seconds); an in-flight delivery is retried after the activity's heartbeat timeout.
+func workerOptions() worker.Options {
+	return worker.Options{
+		WorkerStopTimeout:            15 * time.Second,
+		StickyScheduleToStartTimeout: time.Second,
+	}
 }

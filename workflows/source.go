@@ -30,11 +30,20 @@ type State struct {
 	Rejected  int64
 }
 
+// AttemptTimeout bounds one delivery attempt as Temporal sees it. The worker's HTTP timeout
+// must be shorter.
+const AttemptTimeout = 30 * time.Second
+
+// HeartbeatTimeout is how soon Temporal notices that a worker died during a slow delivery
+// and retries it elsewhere; the delivery activity heartbeats while it waits for the sink.
+const HeartbeatTimeout = 3 * time.Second
+
 // deliveryOptions retry a delivery until it succeeds or is rejected for good, backing off
 // exponentially to at most a minute, or as long as the sink's Retry-After says.
 func deliveryOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: AttemptTimeout,
+		HeartbeatTimeout:    HeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,

@@ -112,6 +112,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Keep every source's mutable state cached: one host serves them all.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		// A worker that stops gracefully gets its outstanding polls answered empty, so that no
+		// task is handed to a poller that is going away.
+		dynamicconfig.EnableCancelWorkerPollsOnShutdown.Key(): true,
 	}
 }
 

@@ -44,21 +44,21 @@ func CACertPool(pem string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// RequestTimeout bounds one delivery attempt, from dialling to the end of the response.
-const RequestTimeout = 10 * time.Second
+// DefaultRequestTimeout bounds one delivery attempt, from dialling to the end of the response.
+const DefaultRequestTimeout = 10 * time.Second
 
 // NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
-// reused across deliveries, a timeout on every phase, no retries of its own (Temporal's retry
+// reused across deliveries, a timeout on every attempt, no retries of its own (Temporal's retry
 // policy is the only retry layer). roots may be nil for the system pool.
-func NewHTTPClient(roots *x509.CertPool) *http.Client {
+func NewHTTPClient(roots *x509.CertPool, timeout time.Duration) *http.Client {
 	return &http.Client{
-		Timeout: RequestTimeout,
+		Timeout: timeout,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: RequestTimeout,
+			ResponseHeaderTimeout: timeout,
 			ExpectContinueTimeout: time.Second,
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   32,

@@ -1,7 +1,7 @@
 BINARIES := devserver worker starter events-service
 GO_BUILD := CGO_ENABLED=0 go build
 
-.PHONY: build run test lint $(BINARIES)
+.PHONY: build run test faults lint $(BINARIES)
 
 build: $(BINARIES)
 
@@ -14,6 +14,10 @@ run: build
 
 test:
 	CGO_ENABLED=0 go test -count=1 -timeout 20m ./...
+
+# The fault-injection suite alone (it also runs in `make test`), printing one verdict per scenario.
+faults:
+	CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ 2>&1 | grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)'
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

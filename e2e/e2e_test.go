@@ -4,8 +4,8 @@ package e2e
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +24,11 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !flagSet("test.parallel") {
+		// The fault scenarios mostly wait on timers and sinks: run them all at once.
+		_ = flag.Set("test.parallel", "16")
+	}
 	dir, err := os.MkdirTemp("", "e2e-bin")
 	if err != nil {
 		panic(err)
@@ -40,6 +45,12 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 type received struct {
@@ -83,15 +94,30 @@ func (r *recorder) waitFor(t *testing.T, n int, within time.Duration) {
 	}
 }
 
-// startProc starts a binary and stops it with SIGTERM at cleanup unless stopped before.
+// startProc starts a binary and kills it at cleanup unless stopped before. Its output goes to a
+// file whose end is shown if the test fails.
 func startProc(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	out, err := os.CreateTemp(t.TempDir(), name+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+		out.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(out.Name())
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			t.Logf("last lines of %s %s:\n%s", name, strings.Join(args, " "),
+				strings.Join(lines[max(0, len(lines)-15):], "\n"))
+		}
+	})
 	return cmd
 }
 

@@ -26,8 +26,9 @@ type command struct {
 	stdout    io.Writer
 	stderr    io.Writer
 
-	port    int
-	logOpts logging.Options
+	port       int
+	dedupeSize int
+	logOpts    logging.Options
 
 	log *zap.Logger // built in preRun from logOpts
 }
@@ -50,6 +51,9 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 	fs := cmd.Flags()
 	fs.IntVar(&c.port, "port", 8080, "TCP port to listen on; 0 picks a free port")
 	envflag.Bind(fs, "port", "PORT")
+	fs.IntVar(&c.dedupeSize, "dedupe-size", 10000,
+		"recent events (source+id) to remember, so a redelivery gets Duplicate and is not processed again; 0 turns it off")
+	envflag.Bind(fs, "dedupe-size", "DEDUPE_SIZE")
 	c.logOpts.AddFlags(fs, "info")
 	return cmd
 }
@@ -64,6 +68,10 @@ func (c *command) preRun(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("invalid %s %d: must be 0 to 65535",
 			envflag.Source(fs, "port", c.lookupEnv), c.port)
 	}
+	if c.dedupeSize < 0 {
+		return fmt.Errorf("invalid %s %d: must be 0 (off) or more",
+			envflag.Source(fs, "dedupe-size", c.lookupEnv), c.dedupeSize)
+	}
 	log, err := c.logOpts.New(c.stderr)
 	if err != nil {
 		return err
@@ -74,7 +82,7 @@ func (c *command) preRun(cmd *cobra.Command, _ []string) error {
 
 // run serves until the command's context ends.
 func (c *command) run(cmd *cobra.Command, _ []string) error {
-	return serve(cmd.Context(), c.log, ":"+strconv.Itoa(c.port))
+	return serve(cmd.Context(), c.log, ":"+strconv.Itoa(c.port), c.dedupeSize)
 }
 
 // newServer wraps h in an http.Server whose timeouts and header limit keep slow or hostile
@@ -91,14 +99,15 @@ func newServer(h http.Handler, log *zap.Logger) *http.Server {
 	}
 }
 
-// serve listens on addr and serves the sink until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, log *zap.Logger, addr string) error {
+// serve listens on addr and serves the sink, remembering up to dedupeSize recent events,
+// until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, log *zap.Logger, addr string, dedupeSize int) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := newServer(newHandler(log), log)
-	log.Info("listening", zap.String("addr", ln.Addr().String()))
+	srv := newServer(newHandler(log, newSeenEvents(dedupeSize)), log)
+	log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Int("dedupe_size", dedupeSize))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -26,6 +26,14 @@ func TestCommandRejectsBadInput(t *testing.T) {
 		{name: "PORT not a number", env: map[string]string{"PORT": "abc"}, wantErr: `invalid PORT "abc"`},
 		{name: "PORT too large", env: map[string]string{"PORT": "70000"}, wantErr: "invalid PORT 70000: must be 0 to 65535"},
 		{name: "--port not a number", args: []string{"--port", "abc"}, wantErr: `"--port"`},
+		{name: "negative dedupe size", args: []string{"--port", "0", "--dedupe-size", "-1"}, wantErr: "invalid --dedupe-size -1: must be 0 (off) or more"},
+		{name: "--dedupe-size not a number", args: []string{"--port", "0", "--dedupe-size", "many"}, wantErr: `"--dedupe-size"`},
+		{name: "DEDUPE_SIZE negative", args: []string{"--port", "0"}, env: map[string]string{"DEDUPE_SIZE": "-5"}, wantErr: "invalid DEDUPE_SIZE -5: must be 0 (off) or more"},
+		{name: "DEDUPE_SIZE not a number", args: []string{"--port", "0"}, env: map[string]string{"DEDUPE_SIZE": "many"}, wantErr: `invalid DEDUPE_SIZE "many"`},
+		{
+			name: "--dedupe-size beats DEDUPE_SIZE", args: []string{"--port", "0", "--dedupe-size", "-1"},
+			env: map[string]string{"DEDUPE_SIZE": "5"}, wantErr: "invalid --dedupe-size -1: must be 0 (off) or more",
+		},
 		{name: "bad log level", args: []string{"--port", "0", "--log-level", "verbose"}, wantErr: `invalid --log-level "verbose"`},
 		{name: "bad log format", args: []string{"--port", "0", "--log-format", "xml"}, wantErr: `invalid --log-format "xml"`},
 		{name: "positional arg", args: []string{"extra"}, wantErr: `"extra"`},
@@ -49,6 +57,43 @@ func TestCommandRejectsBadInput(t *testing.T) {
 			}
 			if stdout.Len() != 0 || stderr.Len() != 0 {
 				t.Errorf("command printed stdout %q, stderr %q; want nothing", stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+func TestCommandDedupeSize(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{name: "default", want: 10000},
+		{name: "flag", args: []string{"--dedupe-size", "3"}, want: 3},
+		{name: "flag 0 turns it off", args: []string{"--dedupe-size", "0"}, want: 0},
+		{name: "env", env: map[string]string{"DEDUPE_SIZE": "5"}, want: 5},
+		{name: "env 0 turns it off", env: map[string]string{"DEDUPE_SIZE": "0"}, want: 0},
+		{name: "empty env is unset", env: map[string]string{"DEDUPE_SIZE": ""}, want: 10000},
+		{name: "flag beats env", args: []string{"--dedupe-size", "3"}, env: map[string]string{"DEDUPE_SIZE": "7"}, want: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A cancelled context: the command validates, listens, logs and stops at once.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var stderr bytes.Buffer
+			cmd := newRootCommand(mapLookup(tt.env), io.Discard, &stderr)
+			cmd.SetArgs(append([]string{"--port", "0"}, tt.args...))
+			if err := cmd.ExecuteContext(ctx); err != nil {
+				t.Fatalf("err = %v, want nil", err)
+			}
+			line, ok := findLog(stderr.String(), "listening")
+			if !ok {
+				t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
+			}
+			if got := line["dedupe_size"]; got != float64(tt.want) {
+				t.Errorf("listening dedupe_size = %v, want %d", got, tt.want)
 			}
 		})
 	}
@@ -94,30 +139,46 @@ func TestCommandServesUntilCancelled(t *testing.T) {
 		t.Fatalf("GET / = %d %q", res.StatusCode, body)
 	}
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base, strings.NewReader(`{"n":3}`))
-	if err != nil {
-		t.Fatal(err)
+	post := func() (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base, strings.NewReader(`{"n":3}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range map[string]string{
+			"ce-specversion": "1.0", "ce-id": "tick-3", "ce-source": "/cronsources/hello",
+			"ce-type": "dev.hello-cron.tick", "ce-sequence": "3", "Content-Type": "application/json",
+		} {
+			req.Header.Set(k, v)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
 	}
-	for k, v := range map[string]string{
-		"ce-specversion": "1.0", "ce-id": "tick-3", "ce-source": "/cronsources/hello",
-		"ce-type": "dev.hello-cron.tick", "ce-sequence": "3", "Content-Type": "application/json",
-	} {
-		req.Header.Set(k, v)
-	}
-	res, err = client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || string(body) != "Processed" {
-		t.Fatalf("POST / = %d %q", res.StatusCode, body)
+	if status, body := post(); status != http.StatusOK || body != "Processed" {
+		t.Fatalf("POST / = %d %q", status, body)
 	}
 	ev := waitForLog(t, logs, done, &runErr, "event received")
 	for k, want := range map[string]string{"id": "tick-3", "sequence": "3", "data": `{"n":3}`} {
 		if ev[k] != want {
 			t.Errorf("event log %s = %v, want %q", k, ev[k], want)
 		}
+	}
+	if status, body := post(); status != http.StatusOK || body != "Duplicate" {
+		t.Fatalf("second POST / = %d %q, want 200 \"Duplicate\"", status, body)
+	}
+	dup := waitForLog(t, logs, done, &runErr, "duplicate event ignored")
+	for k, want := range map[string]string{"id": "tick-3", "source": "/cronsources/hello", "sequence": "3"} {
+		if dup[k] != want {
+			t.Errorf("duplicate log %s = %v, want %q", k, dup[k], want)
+		}
+	}
+	if n := strings.Count(logs.String(), `"msg":"event received"`); n != 1 {
+		t.Errorf("%d \"event received\" lines, want 1:\n%s", n, logs.String())
 	}
 
 	cancel()

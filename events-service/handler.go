@@ -19,15 +19,17 @@ import (
 // maxBodyBytes is the largest request body the sink reads: 1 MiB.
 const maxBodyBytes = 1 << 20
 
-// handler serves the sink's routes. It holds only its logger.
+// handler serves the sink's routes. It holds its logger and the events it has recently seen.
 type handler struct {
-	log *zap.Logger
+	log  *zap.Logger
+	seen *seenEvents
 }
 
-// newHandler routes GET / to the greeting and POST / to the CloudEvent receiver. The mux
-// answers other methods on / with 405 and other paths with 404.
-func newHandler(log *zap.Logger) http.Handler {
-	h := &handler{log: log}
+// newHandler routes GET / to the greeting and POST / to the CloudEvent receiver, which
+// answers redeliveries of the events in seen with Duplicate. The mux answers other methods on
+// / with 405 and other paths with 404.
+func newHandler(log *zap.Logger, seen *seenEvents) http.Handler {
+	h := &handler{log: log, seen: seen}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.hello)
 	mux.HandleFunc("POST /{$}", h.receive)
@@ -39,6 +41,8 @@ func (h *handler) hello(w http.ResponseWriter, _ *http.Request) {
 }
 
 // receive decodes one CloudEvent in binary or structured mode, logs it and answers Processed.
+// A valid event whose source and id were recently seen is not processed again: it is logged
+// as a duplicate and answered Duplicate, also 200, so the sender stops redelivering it.
 func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > maxBodyBytes {
 		http.Error(w, "request body too large: limit is 1 MiB", http.StatusRequestEntityTooLarge)
@@ -69,6 +73,15 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if h.seen.seenOrAdd(eventKey{source: ev.Source(), id: ev.ID()}) {
+		h.log.Info("duplicate event ignored",
+			zap.String("id", ev.ID()),
+			zap.String("source", ev.Source()),
+			zap.String("sequence", extensionString(ev, "sequence")),
+		)
+		writeText(w, http.StatusOK, "Duplicate")
+		return
+	}
 	h.log.Info("event received",
 		zap.String("id", ev.ID()),
 		zap.String("type", ev.Type()),

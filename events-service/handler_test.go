@@ -4,7 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -116,7 +118,7 @@ func TestHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zapcore.InfoLevel)
-			h := newHandler(zap.New(core))
+			h := newHandler(zap.New(core), newSeenEvents(16))
 			req := httptest.NewRequest(tt.method, tt.path, tt.body)
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
@@ -152,6 +154,165 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+func TestHandlerDedupe(t *testing.T) {
+	// post is one delivery: binary mode when ce is set, else a structured-mode body.
+	type post struct {
+		ce         map[string]string // ce-* headers without the prefix
+		structured string
+		wantStatus int
+		wantBody   string
+	}
+	binary := func(source, id string, status int, body string) post {
+		return post{
+			ce:         map[string]string{"specversion": "1.0", "id": id, "source": source, "type": "t", "sequence": "5"},
+			wantStatus: status, wantBody: body,
+		}
+	}
+	structured := func(source, id string, status int, body string) post {
+		return post{
+			structured: `{"specversion":"1.0","id":"` + id + `","source":"` + source + `","type":"t","sequence":5}`,
+			wantStatus: status, wantBody: body,
+		}
+	}
+	invalid := post{ // no type: a 400, which must not mark the id as seen
+		ce:         map[string]string{"specversion": "1.0", "id": "e1", "source": "/s"},
+		wantStatus: http.StatusBadRequest, wantBody: "invalid CloudEvent: type: ",
+	}
+	const ok, processed, duplicate = http.StatusOK, "Processed", "Duplicate"
+	tests := []struct {
+		name          string
+		size          int
+		posts         []post
+		wantReceived  int               // "event received" lines
+		wantDuplicate map[string]string // fields of every "duplicate event ignored" line
+		wantDups      int               // how many such lines
+	}{
+		{
+			name: "binary redelivery", size: 16,
+			posts:        []post{binary("/s", "e1", ok, processed), binary("/s", "e1", ok, duplicate), binary("/s", "e1", ok, duplicate)},
+			wantReceived: 1, wantDups: 2,
+			wantDuplicate: map[string]string{"id": "e1", "source": "/s", "sequence": "5"},
+		},
+		{
+			name: "structured redelivery", size: 16,
+			posts:        []post{structured("/s", "e1", ok, processed), structured("/s", "e1", ok, duplicate)},
+			wantReceived: 1, wantDups: 1,
+			wantDuplicate: map[string]string{"id": "e1", "source": "/s", "sequence": "5"},
+		},
+		{
+			name: "redelivery in the other mode", size: 16,
+			posts:        []post{binary("/s", "e1", ok, processed), structured("/s", "e1", ok, duplicate)},
+			wantReceived: 1, wantDups: 1,
+		},
+		{
+			name: "same id, other source", size: 16,
+			posts:        []post{binary("/s1", "e1", ok, processed), binary("/s2", "e1", ok, processed)},
+			wantReceived: 2,
+		},
+		{
+			name: "same source, other id", size: 16,
+			posts:        []post{binary("/s", "e1", ok, processed), binary("/s", "e2", ok, processed)},
+			wantReceived: 2,
+		},
+		{
+			name: "a rejected event is not remembered", size: 16,
+			posts:        []post{invalid, binary("/s", "e1", ok, processed), invalid},
+			wantReceived: 1,
+		},
+		{
+			name: "an evicted event is processed again", size: 1,
+			posts:        []post{binary("/s", "e1", ok, processed), binary("/s", "e2", ok, processed), binary("/s", "e1", ok, processed)},
+			wantReceived: 3,
+		},
+		{
+			name: "size 0 turns de-duplication off", size: 0,
+			posts:        []post{binary("/s", "e1", ok, processed), binary("/s", "e1", ok, processed)},
+			wantReceived: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zapcore.InfoLevel)
+			h := newHandler(zap.New(core), newSeenEvents(tt.size))
+			for i, p := range tt.posts {
+				req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(p.structured))
+				if p.ce != nil {
+					for k, v := range p.ce {
+						req.Header.Set("ce-"+k, v)
+					}
+				} else {
+					req.Header.Set("Content-Type", "application/cloudevents+json")
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != p.wantStatus {
+					t.Fatalf("post %d: status = %d, want %d (body %q)", i, rec.Code, p.wantStatus, rec.Body.String())
+				}
+				checkBody(t, rec.Body.String(), p.wantBody, p.wantStatus != http.StatusOK)
+				if ct := rec.Header().Get("Content-Type"); p.wantStatus == http.StatusOK && ct != "text/plain; charset=utf-8" {
+					t.Errorf("post %d: Content-Type = %q, want text/plain", i, ct)
+				}
+			}
+
+			if n := logs.FilterMessage("event received").Len(); n != tt.wantReceived {
+				t.Errorf("logged %d events received, want %d", n, tt.wantReceived)
+			}
+			dups := logs.FilterMessage("duplicate event ignored").All()
+			if len(dups) != tt.wantDups {
+				t.Fatalf("logged %d duplicates, want %d", len(dups), tt.wantDups)
+			}
+			for _, d := range dups {
+				fields := d.ContextMap()
+				for k, want := range tt.wantDuplicate {
+					if fields[k] != want {
+						t.Errorf("duplicate log field %s = %q, want %q", k, fields[k], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHandlerConcurrentRedeliveries(t *testing.T) {
+	const deliveries = 32
+	core, logs := observer.New(zapcore.InfoLevel)
+	h := newHandler(zap.New(core), newSeenEvents(16))
+	start := make(chan struct{})
+	bodies := make([]string, deliveries)
+	var wg sync.WaitGroup
+	for i := range deliveries {
+		wg.Go(func() {
+			req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"n":1}`))
+			for k, v := range map[string]string{
+				"ce-specversion": "1.0", "ce-id": "tick-1", "ce-source": "/s", "ce-type": "t",
+				"Content-Type": "application/json",
+			} {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			<-start
+			h.ServeHTTP(rec, req)
+			bodies[i] = strconv.Itoa(rec.Code) + " " + rec.Body.String()
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	counts := map[string]int{}
+	for _, b := range bodies {
+		counts[b]++
+	}
+	if counts["200 Processed"] != 1 || counts["200 Duplicate"] != deliveries-1 {
+		t.Errorf("answers = %v, want one 200 Processed and %d 200 Duplicate", counts, deliveries-1)
+	}
+	if n := logs.FilterMessage("event received").Len(); n != 1 {
+		t.Errorf("logged %d events received, want 1", n)
+	}
+	if n := logs.FilterMessage("duplicate event ignored").Len(); n != deliveries-1 {
+		t.Errorf("logged %d duplicates, want %d", n, deliveries-1)
+	}
+}
+
 func checkBody(t *testing.T, body, want string, prefix bool) {
 	t.Helper()
 	switch {
@@ -175,7 +336,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add("application/cloudevents-batch+json", "", "", `[{"specversion":"1.0"}]`)
 	f.Add("application/cloudevents+json", "", "", `{"specversion":"0.3","id":"x","source":"%zz","type":"t","time":"soon"}`)
 	f.Add("text/plain", "0.3", "", "")
-	h := newHandler(zap.NewNop())
+	h := newHandler(zap.NewNop(), newSeenEvents(16))
 	f.Fuzz(func(t *testing.T, contentType, specversion, id, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", contentType)

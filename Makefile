@@ -17,7 +17,8 @@ test:
 
 # The fault-injection suite alone (it also runs in `make test`), printing one verdict per scenario.
 faults:
-	CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ 2>&1 | grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)'
+	@log=$$(mktemp); CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ >$$log 2>&1; rc=$$?; \
+	grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)' $$log; rm -f $$log; exit $$rc
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

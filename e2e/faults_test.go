@@ -91,10 +91,12 @@ func killWorkerBetweenDeliveries(restartAfter time.Duration) func(r *faultRun) t
 	}
 }
 
-// slowTick makes the sink hold tick 5 for d before it answers 200.
+// slowTick makes the sink hold the first arrival of tick 5 for d before it answers 200.
 func slowTick(r *faultRun, d time.Duration) {
+	slowed := false // the sink calls answer under its lock
 	r.sink.setAnswer(func(seq int) answer {
-		if seq == 5 {
+		if seq == 5 && !slowed {
+			slowed = true
 			return answer{status: http.StatusOK, delay: d}
 		}
 		return answer{status: http.StatusOK}

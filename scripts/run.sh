@@ -13,19 +13,22 @@ start() { # name, command...
   pids+=("$!")
 }
 stop_all() {
-  trap '' INT TERM
-  echo "[run] stopping"
+  trap '' INT TERM HUP
+  echo "[run] stopping" || true
   for ((i=${#pids[@]}-1; i>=0; i--)); do
     kill -TERM "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
   done
   exit 0
 }
-trap stop_all INT TERM
+trap stop_all INT TERM HUP
 
 start devserver ./bin/devserver --db-filename .data/temporal.db --log-format console
 start events-service ./bin/events-service --port 8080 --log-format console
 start worker ./bin/worker --sink http://127.0.0.1:8080 --log-format console
 ./bin/starter start --workflow-id hello-cron --interval 3s 2>&1 | prefix starter
 echo "[run] events flow every 3 s; Ctrl-C stops everything"
+# If our output goes away (make run | tee, and tee is interrupted), keep running until the
+# signal arrives, so that every process is still stopped in order.
+trap '' PIPE
 wait

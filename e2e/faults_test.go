@@ -229,7 +229,7 @@ func describedRejected(want int64) func(*testing.T, *faultRun, []arrival) {
 
 // TestFaults is the fault-injection suite: each scenario runs a source at a 1 s interval with
 // the real worker and starter binaries and this package's own recording sink, injects one
-// fault, waits until the source has caught up, and judges the stream the sink saw. Scenarios
+// fault, waits until the source has caught up and goes on, and judges the stream the sink saw. Scenarios
 // run in parallel, on one shared devserver unless they kill it. Each prints a verdict line;
 // `go test -v -run TestFaults ./e2e/` shows them.
 func TestFaults(t *testing.T) {
@@ -275,7 +275,7 @@ func TestFaults(t *testing.T) {
 			healed := sc.fault(r)
 			r.sink.waitUntil(t, "caught up", 3*time.Minute, func(as []arrival) bool {
 				for _, a := range as {
-					if a.accepted() && !a.scheduled.Before(healed.Add(faultInterval)) {
+					if a.accepted() && !a.scheduled.Before(healed.Add(3*faultInterval)) {
 						return true
 					}
 				}
@@ -295,7 +295,6 @@ func TestFaults(t *testing.T) {
 				reject[seq] = true
 			}
 			v := judge(sc.name, arrivals, faultInterval, reject, healed)
-			t.Log(v)
 			mu.Lock()
 			verdicts = append(verdicts, v)
 			mu.Unlock()

@@ -236,6 +236,8 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"worker", nil, []string{"K_SINK=ftp://x"}, "K_SINK"},
 		{"worker", nil, []string{"K_CE_OVERRIDES={\"extensions\":{\"id\":\"x\"}}"}, "K_CE_OVERRIDES"},
 		{"worker", []string{"--log-level", "loud"}, nil, "--log-level"},
+		{"worker", []string{"--delivery-timeout", "30s"}, nil, "--delivery-timeout"},
+		{"worker", []string{"--delivery-timeout", "0s"}, nil, "--delivery-timeout"},
 		{"starter", []string{"start", "--interval", "50ms"}, nil, "--interval"},
 		{"starter", []string{"start", "--sink", "nope"}, nil, "--sink"},
 		{"starter", []string{"start", "--interval", "soon"}, nil, "--interval"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/binding"
@@ -34,12 +35,13 @@ func New(client *http.Client, defaultSink string, overrides map[string]string) *
 type Receipt struct {
 	Sink       string
 	StatusCode int
+	Attempt    int32 // the activity attempt that delivered it, from 1
 }
 
 // Deliver posts the tick's event to its sink once. It returns a Receipt for a 2xx answer, a
-// non-retryable ErrRejected error for a permanent refusal, and a retryable error otherwise.
+// non-retryable ErrRejected error carrying a Rejection for a permanent refusal, and a retryable
+// error otherwise.
 func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
-	logger := activity.GetLogger(ctx)
 	sink := t.Sink
 	if sink == "" {
 		sink = a.defaultSink
@@ -49,34 +51,62 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 		return Receipt{}, temporal.NewApplicationError(
 			"no sink: the source has no --sink and the worker has no --sink, K_SINK or SINK", ErrNoSink)
 	}
+	return a.post(ctx, t, sink, nil, outcomeLog{
+		delivered: "tick delivered",
+		rejected:  "tick rejected by the sink",
+		retrying:  "tick delivery failed, will retry",
+	})
+}
+
+// outcomeLog is what post logs for each outcome of a POST.
+type outcomeLog struct {
+	delivered, rejected, retrying string
+	fields                        []any // added to the fields of every line
+}
+
+// post sends the tick's event to sink once, heartbeating while it waits, and classifies and logs
+// the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil value removes one.
+func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
+	attempt := activity.GetInfo(ctx).Attempt
+	receipt, err := a.send(ctx, t, sink, extensions, attempt)
+	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sink,
+		"attempt", attempt, "statusCode", receipt.StatusCode}, l.fields...)
+	logger := activity.GetLogger(ctx)
+	switch {
+	case err == nil:
+		logger.Info(l.delivered, fields...)
+	case IsRejected(err):
+		logger.Error(l.rejected, append(fields, "error", err)...)
+	default:
+		logger.Warn(l.retrying, append(fields, "error", err)...)
+	}
+	return receipt, err
+}
+
+// send builds the event and posts it: the unlogged part of post.
+func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions map[string]any, attempt int32) (Receipt, error) {
 	event, err := t.Event(a.overrides)
+	if err == nil {
+		for name, value := range extensions {
+			event.SetExtension(name, value)
+		}
+		err = event.Validate()
+	}
 	if err != nil {
-		return Receipt{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrRejected, err)
+		return Receipt{}, reject(Rejection{Sink: sink, Reason: fmt.Sprintf("build event: %v", err), Attempt: attempt})
 	}
 	if t.ContentMode == Structured {
 		ctx = binding.WithForceStructured(ctx)
 	}
 	req, err := cehttp.NewHTTPRequestFromEvent(ctx, sink, event)
 	if err != nil {
-		return Receipt{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("build request for sink %s: %v", sink, err), ErrRejected, err)
+		return Receipt{}, reject(Rejection{Sink: sink,
+			Reason: fmt.Sprintf("build request for sink %s: %v", sink, err), Attempt: attempt})
 	}
 	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
 	stop()
-	receipt, err := classify(resp, err, time.Now())
-	receipt.Sink = sink
-	fields := []any{"id", t.ID, "sequence", t.Sequence, "sink", sink,
-		"attempt", activity.GetInfo(ctx).Attempt, "statusCode", receipt.StatusCode}
-	switch {
-	case err == nil:
-		logger.Info("tick delivered", fields...)
-	case IsRejected(err):
-		logger.Error("tick rejected by the sink", append(fields, "error", err)...)
-	default:
-		logger.Warn("tick delivery failed, will retry", append(fields, "error", err)...)
-	}
-	return receipt, err
+	return classify(resp, err, sink, attempt, time.Now())
 }
 
 // heartbeatUntilDone heartbeats while a slow sink answers, so that Temporal retries the tick
@@ -105,30 +135,30 @@ func heartbeatUntilDone(ctx context.Context) (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// classify turns the outcome of one POST into a receipt or an error for Temporal's retry policy.
-// It closes the response body after reading at most a little of it.
-func classify(resp *http.Response, err error, now time.Time) (Receipt, error) {
+// classify turns the outcome of one POST to sink into a receipt or an error for Temporal's retry
+// policy. It closes the response body after reading at most a little of it.
+func classify(resp *http.Response, err error, sink string, attempt int32, now time.Time) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, temporal.NewApplicationError(fmt.Sprintf("post to sink: %v", err), ErrUnavailable)
 	}
 	defer resp.Body.Close()
-	reason := readReason(resp.Body)
-	r := Receipt{StatusCode: resp.StatusCode}
+	body := readBody(resp.Body)
+	r := Receipt{Sink: sink, StatusCode: resp.StatusCode, Attempt: attempt}
 	code := resp.StatusCode
 	switch {
 	case code >= 200 && code < 300:
 		return r, nil
 	case retryableStatus(code):
-		msg := fmt.Sprintf("sink answered %s%s", resp.Status, reason)
+		msg := fmt.Sprintf("sink answered %s%s", resp.Status, reason(body))
 		return r, temporal.NewApplicationErrorWithOptions(msg, ErrRetryable, temporal.ApplicationErrorOptions{
 			NextRetryDelay: retryAfter(resp.Header.Get("Retry-After"), now),
 		})
 	case code >= 400 && code < 500:
-		return r, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("sink rejected the event: %s%s", resp.Status, reason), ErrRejected, nil)
+		return r, reject(Rejection{Sink: sink, StatusCode: code, Data: body, Attempt: attempt,
+			Reason: fmt.Sprintf("sink rejected the event: %s%s", resp.Status, reason(body))})
 	default:
 		// 1xx and 3xx are not answers to a CloudEvent POST: keep the tick and try again.
-		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s%s", resp.Status, reason), ErrRetryable)
+		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s%s", resp.Status, reason(body)), ErrRetryable)
 	}
 }
 
@@ -141,13 +171,25 @@ func retryableStatus(code int) bool {
 	return code >= 500
 }
 
-// readReason returns the start of the response body, for error messages, and drains a bounded
-// rest so that the connection can be reused.
-func readReason(body io.Reader) string {
-	buf, _ := io.ReadAll(io.LimitReader(body, 512))
+// readBody returns the start of a response body, at most maxRejectionData bytes (nil if it is
+// empty), and drains a bounded rest so that the connection can be reused.
+func readBody(body io.Reader) []byte {
+	buf, _ := io.ReadAll(io.LimitReader(body, maxRejectionData))
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	if len(buf) == 0 {
+		return nil
+	}
+	return buf
+}
+
+// maxReason bounds how much of a response body goes into an error message.
+const maxReason = 512
+
+// reason formats the start of a response body for an error message: ": " and at most maxReason
+// bytes, made valid UTF-8 (a Temporal failure message must be), or nothing for an empty body.
+func reason(body []byte) string {
+	if len(body) == 0 {
 		return ""
 	}
-	return ": " + string(buf)
+	return ": " + strings.ToValidUTF8(string(body[:min(len(body), maxReason)]), "\uFFFD")
 }

@@ -47,8 +47,8 @@ func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
 			defer srv.Close()
 			receipt, err := deliver(t, New(srv.Client(), srv.URL, map[string]string{"team": "platform"}), tick())
 			if tt.want == "delivered" {
-				if err != nil || receipt.StatusCode != tt.status {
-					t.Fatalf("receipt %+v, err %v; want delivered with %d", receipt, err, tt.status)
+				if err != nil || receipt.StatusCode != tt.status || receipt.Attempt != 1 {
+					t.Fatalf("receipt %+v, err %v; want delivered with %d on attempt 1", receipt, err, tt.status)
 				}
 				if got.Header.Get("Ce-Id") != "run-1-3" || got.Header.Get("Ce-Sequence") != "3" ||
 					got.Header.Get("Ce-Team") != "platform" || got.Header.Get("Content-Type") != "application/json" {
@@ -65,6 +65,9 @@ func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
 			}
 			if appErr.NextRetryDelay() != tt.wantDelay {
 				t.Errorf("next retry delay = %v, want %v", appErr.NextRetryDelay(), tt.wantDelay)
+			}
+			if r, ok := RejectionOf(err); ok != (tt.want == ErrRejected) || (ok && r.StatusCode != tt.status) {
+				t.Errorf("RejectionOf = %+v, %v", r, ok)
 			}
 		})
 	}

@@ -9,10 +9,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// The types of the errors that Deliver returns. Only ErrRejected is final.
+// The types of the errors that Deliver and DeadLetter return. Only ErrRejected is final.
 const (
 	// ErrRejected: the sink refused the event for good (a 4xx other than 404, 408, 409 and 429),
-	// or the event could not be built. The source counts it and goes on to its next tick.
+	// or the event could not be built. The source counts it and goes on to its next tick. The
+	// error carries a Rejection: see RejectionOf.
 	ErrRejected = "SinkRejected"
 	// ErrRetryable: the sink answered 404, 408, 409, 429, 5xx or another non-2xx status.
 	ErrRetryable = "SinkRetryable"
@@ -24,6 +25,41 @@ const (
 
 // MaxRetryAfter bounds how long a Retry-After header can hold back the next attempt.
 const MaxRetryAfter = time.Hour
+
+// Rejection is why a sink refused a tick for good. It is the one detail of every ErrRejected
+// error that Deliver and DeadLetter return; RejectionOf reads it back.
+type Rejection struct {
+	Sink       string // the URL that refused it
+	StatusCode int    // 0 if the event could not even be built or sent
+	Data       []byte // the start of the response body, at most 1024 bytes (Knative's KnativeErrorDataExtensionMaxLength)
+	Reason     string // the error message
+	Attempt    int32
+}
+
+// maxRejectionData bounds Rejection.Data, as Knative eventing bounds the response body it keeps
+// for the knativeerrordata extension (KnativeErrorDataExtensionMaxLength).
+const maxRejectionData = 1024
+
+// reject returns the final ErrRejected error for r, with r as its detail.
+func reject(r Rejection) error {
+	return temporal.NewNonRetryableApplicationError(r.Reason, ErrRejected, nil, r)
+}
+
+// RejectionOf returns the Rejection that err carries, both as Deliver or DeadLetter return it
+// and as a workflow gets it from the activity call (a *temporal.ActivityError wrapping the
+// *temporal.ApplicationError). It reports false for any other error, including an ErrRejected
+// error without details.
+func RejectionOf(err error) (Rejection, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrRejected || !appErr.HasDetails() {
+		return Rejection{}, false
+	}
+	var r Rejection
+	if err := appErr.Details(&r); err != nil {
+		return Rejection{}, false
+	}
+	return r, true
+}
 
 // IsRejected reports whether err, as returned by Deliver or by the activity call in a workflow,
 // is a final rejection of the tick.

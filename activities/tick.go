@@ -3,6 +3,7 @@ package activities
 import (
 	"encoding/json"
 	"fmt"
+	"mime"
 	"strconv"
 	"time"
 
@@ -40,16 +41,22 @@ type Tick struct {
 	// Sink is the source's own sink; empty means the worker's.
 	Sink        string
 	ContentMode ContentMode
+	// Data is the event's payload; nil means the original demo's {"Id","JobId"} JSON.
+	Data []byte
+	// DataContentType is the media type of Data; empty means application/json. It is ignored
+	// when Data is nil: the default payload is always application/json.
+	DataContentType string
 }
 
-// Data is the event's payload: the original demo's shape.
+// Data is the default payload: the original demo's shape.
 type Data struct {
 	ID    string `json:"Id"`
 	JobID string `json:"JobId"`
 }
 
-// Event builds the tick's CloudEvent. overrides are extensions from K_CE_OVERRIDES; they are set
-// first, so no override can replace an attribute of the tick.
+// Event builds the tick's CloudEvent, with Data (which must pass CheckData) or the default
+// payload. overrides are extensions from K_CE_OVERRIDES; they are set first, so no override can
+// replace an attribute of the tick.
 func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
 	e := cloudevents.NewEvent(cloudevents.VersionV1)
 	for name, value := range overrides {
@@ -60,17 +67,43 @@ func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
 	e.SetSource(t.Source)
 	e.SetTime(t.Time)
 	e.SetExtension(SequenceExtension, strconv.FormatInt(t.Sequence, 10))
-	data, err := json.Marshal(Data{ID: t.WorkflowID, JobID: strconv.FormatInt(t.Sequence, 10)})
+	data, contentType, err := t.payload()
 	if err != nil {
-		return e, fmt.Errorf("encode data: %w", err)
+		return e, err
 	}
-	if err := e.SetData(cloudevents.ApplicationJSON, data); err != nil {
+	if err := e.SetData(contentType, data); err != nil {
 		return e, fmt.Errorf("set data: %w", err)
+	}
+	// SetData marks raw bytes for data_base64 in structured mode. JSON, which payload has
+	// checked, goes in as JSON instead, as the CloudEvents JSON format asks; the SDK writes
+	// only application/json (and a few types of its own) inline, so other types keep base64.
+	if mediaType, _, _ := mime.ParseMediaType(contentType); mediaType == cloudevents.ApplicationJSON {
+		e.DataBase64 = false
 	}
 	if err := e.Validate(); err != nil {
 		return e, fmt.Errorf("invalid event: %w", err)
 	}
 	return e, nil
+}
+
+// payload returns the tick's data and its content type: Data as it is, checked by CheckData, or
+// the default payload.
+func (t Tick) payload() ([]byte, string, error) {
+	if t.Data != nil {
+		contentType := t.DataContentType
+		if contentType == "" {
+			contentType = cloudevents.ApplicationJSON
+		}
+		if err := CheckData(t.Data, contentType); err != nil {
+			return nil, "", fmt.Errorf("invalid data: %w", err)
+		}
+		return t.Data, contentType, nil
+	}
+	data, err := json.Marshal(Data{ID: t.WorkflowID, JobID: strconv.FormatInt(t.Sequence, 10)})
+	if err != nil {
+		return nil, "", fmt.Errorf("encode data: %w", err)
+	}
+	return data, cloudevents.ApplicationJSON, nil
 }
 
 // SequenceExtension is the extension attribute that carries a tick's sequence number.

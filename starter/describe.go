@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,31 +27,60 @@ func newDescribeCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			v, err := c.QueryWorkflow(cmd.Context(), id, "", workflows.QueryStatus)
+			st, err := queryStatus(cmd.Context(), c, id)
 			if err != nil {
-				return fmt.Errorf("query source %q: %w", id, err)
-			}
-			var st workflows.Status
-			if err := v.Get(&st); err != nil {
-				return fmt.Errorf("decode status of %q: %w", id, err)
+				return err
 			}
 			if output == "json" {
 				enc := json.NewEncoder(r.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			sinkName := st.Sink
-			if sinkName == "" {
-				sinkName = "(the worker's)"
-			}
-			fmt.Fprintf(r.stdout, "source:         %s\ntype:           %s\nce source:      %s\ninterval:       %s\nsink:           %s\n"+
-				"last sequence:  %d\nnext fire time: %s\ndelivered:      %d\nrejected:       %d\n",
-				st.WorkflowID, st.Type, st.Source, st.Interval, sinkName,
-				st.Sequence, st.NextFireTime.Format(time.RFC3339Nano), st.Delivered, st.Rejected)
-			return nil
+			return describeText(r, st)
 		},
 	}
 	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	return cmd
+}
+
+func describeText(r *root, st workflows.Status) error {
+	orNone := func(s, none string) string {
+		if s == "" {
+			return none
+		}
+		return s
+	}
+	catchup := st.Catchup
+	if st.CatchupWindow != "" {
+		catchup += ", within " + st.CatchupWindow
+	}
+	var next []string
+	for _, t := range st.NextFireTimes {
+		next = append(next, t.Format(time.RFC3339Nano))
+	}
+	w := tabwriter.NewWriter(r.stdout, 0, 4, 1, ' ', 0)
+	for _, row := range [][2]string{
+		{"source", st.WorkflowID},
+		{"state", stateText(st)},
+		{"schedule", scheduleText(st.Interval, st.Cron, st.Timezone)},
+		{"catch-up", catchup},
+		{"jitter", orNone(st.Jitter, "none")},
+		{"type", st.Type},
+		{"ce source", st.Source},
+		{"sink", orNone(st.Sink, "(the worker's)")},
+		{"dead-letter sink", orNone(st.DeadLetterSink, "none")},
+		{"last sequence", fmt.Sprint(st.Sequence)},
+		{"next fire time", nextText(st)},
+		{"next fire times", orNone(strings.Join(next, ", "), "none")},
+		{"delivered", fmt.Sprint(st.Delivered)},
+		{"retried", fmt.Sprint(st.Retried)},
+		{"rejected", fmt.Sprint(st.Rejected)},
+		{"dead-lettered", fmt.Sprint(st.DeadLettered)},
+		{"caught up", fmt.Sprint(st.CaughtUp)},
+		{"skipped", fmt.Sprint(st.Skipped)},
+	} {
+		fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
+	}
+	return w.Flush()
 }

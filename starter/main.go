@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // --timezone works the same on every machine and in FROM scratch images
 )
 
 func main() {

@@ -27,7 +27,7 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 	r := &root{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
 	cmd := &cobra.Command{
 		Use:           "starter",
-		Short:         "Start and inspect cron sources",
+		Short:         "Start, control and inspect cron sources",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -41,7 +41,8 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 	r.conn.AddFlags(pf)
 	pf.DurationVar(&r.connectTimeout, "connect-timeout", 60*time.Second, "how long to wait for the Temporal server to answer")
 	r.log.AddFlags(pf, "warn")
-	cmd.AddCommand(newStartCommand(r), newDescribeCommand(r))
+	cmd.AddCommand(newStartCommand(r), newDescribeCommand(r), newListCommand(r))
+	cmd.AddCommand(controlCommands(r)...)
 	return cmd
 }
 

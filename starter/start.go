@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
@@ -15,9 +14,10 @@ import (
 
 func newStartCommand(r *root) *cobra.Command {
 	var (
-		id   string
-		cfg  workflows.Config
-		mode string
+		id                                string
+		sched                             scheduleFlags
+		cfg                               workflows.Config
+		mode, data, dataBase64, dataCType string
 	)
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -27,7 +27,11 @@ func newStartCommand(r *root) *cobra.Command {
 			if id == "" {
 				return fmt.Errorf("invalid --workflow-id: must not be empty")
 			}
+			sched.config(cmd.Flags(), &cfg)
 			cfg.ContentMode = activities.ContentMode(mode)
+			if err := payload(&cfg, cmd.Flags().Changed("data"), data, dataBase64, dataCType); err != nil {
+				return err
+			}
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
@@ -50,17 +54,52 @@ func newStartCommand(r *root) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("start source %q: %w", id, err)
 			}
-			fmt.Fprintf(r.stdout, "started source %q (run %s) every %v\n", id, run.GetRunID(), cfg.Interval)
+			fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), scheduleText(cfg.Interval.String(), cfg.Cron, cfg.Timezone))
 			return nil
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
-	fs.DurationVar(&cfg.Interval, "interval", 10*time.Second, "time between ticks (at least 100ms)")
-	fs.StringVar(&cfg.Type, "type", workflows.DefaultType, "CloudEvent type")
-	fs.StringVar(&cfg.Source, "source", workflows.DefaultSource, "CloudEvent source")
-	fs.StringVar(&cfg.Sink, "sink", "", "this source's sink URL (default: the worker's)")
+	sched.add(fs)
+	fs.Var(timeFlag{&cfg.StartAt}, "start-at", "time of the first tick, RFC 3339 (default: one interval or the next cron time from now)")
+	fs.Var(timeFlag{&cfg.EndAt}, "end-at", "the source ends after the last tick due by this time, RFC 3339")
+	fs.Int64Var(&cfg.MaxTicks, "max-ticks", 0, "the source ends after this many ticks (0: no limit)")
+	fs.StringVar(&cfg.DeadLetterSink, "dead-letter-sink", "", "URL that receives the ticks the sink rejects for good")
+	fs.StringVar(&data, "data", "", `event payload (default: {"Id":"<workflow id>","JobId":"<sequence>"})`)
+	fs.StringVar(&dataBase64, "data-base64", "", "event payload, base64-encoded (instead of --data)")
+	fs.StringVar(&dataCType, "data-content-type", "", "media type of --data or --data-base64 (default application/json)")
 	fs.StringVar(&mode, "content-mode", string(activities.Binary), "binary or structured")
 	fs.IntVar(&cfg.ContinueAsNewAfter, "continue-as-new-after", workflows.DefaultContinueAsNewAfter, "ticks per workflow run before it continues as new")
 	return cmd
+}
+
+// payload sets the event data from --data or --data-base64.
+func payload(cfg *workflows.Config, dataSet bool, data, dataBase64, contentType string) error {
+	switch {
+	case dataSet && dataBase64 != "":
+		return fmt.Errorf("invalid --data-base64: cannot be used with --data")
+	case dataSet:
+		cfg.Data = []byte(data)
+	case dataBase64 != "":
+		b, err := workflows.DecodeDataBase64(dataBase64)
+		if err != nil {
+			return err
+		}
+		cfg.Data = b
+	case contentType != "":
+		return fmt.Errorf("invalid --data-content-type %q: only applies with --data or --data-base64", contentType)
+	}
+	cfg.DataContentType = contentType
+	return nil
+}
+
+// scheduleText says when a source ticks, in a few words.
+func scheduleText(interval, cron, timezone string) string {
+	if cron == "" {
+		return "every " + interval
+	}
+	if timezone == "" {
+		timezone = "UTC"
+	}
+	return fmt.Sprintf("on cron %q (%s)", cron, timezone)
 }

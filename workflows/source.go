@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -22,13 +23,44 @@ type State struct {
 	// InstanceID is the run id of the source's first run. It makes event ids distinct from
 	// those of an earlier source that had the same workflow id.
 	InstanceID string
-	// Anchor is the start of the schedule: tick n is due at Anchor + n × Interval.
+	// Anchor is the start of an interval schedule: tick n is due at Anchor + n × Interval,
+	// until a change of schedule moves it.
 	Anchor time.Time
-	// Sequence is the last tick handled, delivered or rejected. Ticks are numbered from 1.
-	Sequence  int64
-	Delivered int64
-	Rejected  int64
+	// Cursor: every scheduled time up to and including it was delivered, rejected or skipped.
+	// Zero in state carried by the first version, which only had Anchor and Sequence.
+	Cursor time.Time
+	// Sequence is the last tick sent, delivered or rejected. Ticks are numbered from 1; skipped
+	// times get no number.
+	Sequence int64
+	// InFlight is a tick that was sent and not yet delivered or rejected, kept across a pause
+	// or a change of sink so that it is sent again with the same id and sequence.
+	InFlight *InFlight `json:",omitempty"`
+	// Triggers are the times of extra ticks asked for and not yet sent.
+	Triggers    []time.Time `json:",omitempty"`
+	Paused      bool        `json:",omitempty"`
+	PauseReason string      `json:",omitempty"`
+	// ResumedAt is when the source was last resumed: ticks due by then were missed.
+	ResumedAt time.Time `json:",omitempty"`
+	Stopping  bool      `json:",omitempty"`
+
+	Delivered    int64
+	Rejected     int64
+	Retried      int64 `json:",omitempty"`
+	DeadLettered int64 `json:",omitempty"`
+	CaughtUp     int64 `json:",omitempty"`
+	Skipped      int64 `json:",omitempty"`
 }
+
+// InFlight is a tick being delivered. Slot says it is a scheduled time, not a trigger.
+type InFlight struct {
+	Tick activities.Tick
+	Slot bool
+}
+
+// OnTime is how late a tick may be and still count as on time, not missed: the catch-up
+// policies skip and latest only act on ticks that are later than this or have a later tick
+// due already.
+const OnTime = 10 * time.Second
 
 // AttemptTimeout bounds one delivery attempt as Temporal sees it. The worker's HTTP timeout
 // must be shorter.
@@ -54,84 +86,266 @@ func deliveryOptions() workflow.ActivityOptions {
 	}
 }
 
-// CronSource emits one CloudEvent per tick on a drift-free grid, forever. Ticks are delivered
-// strictly in order; ticks missed while the worker or the sink was down are delivered back to
-// back until the source has caught up.
+// CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
+// are delivered strictly in order; ticks missed while the worker or the sink was down, or
+// while the source was paused, follow the catch-up policy. Updates control it while it runs.
 func CronSource(ctx workflow.Context, in Input) error {
 	if err := in.Config.Validate(); err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
 	}
-	s := &source{cfg: in.Config.withDefaults(), state: in.State}
+	s, err := newSource(ctx, in)
+	if err != nil {
+		return err
+	}
+	if err := s.register(ctx); err != nil {
+		return err
+	}
+	for steps := 0; ; steps++ {
+		if s.state.Stopping || s.ended() {
+			return s.finish(ctx)
+		}
+		if steps >= s.cfg.ContinueAsNewAfter || (steps > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+			return s.continueAsNew(ctx, steps)
+		}
+		if s.state.Paused {
+			if err := workflow.Await(ctx, func() bool { return !s.state.Paused || s.state.Stopping }); err != nil {
+				return err
+			}
+			continue
+		}
+		f, err := s.nextTick(ctx)
+		if err != nil {
+			return err
+		}
+		if f == nil {
+			continue // woken by an update, or skipped ticks: look again
+		}
+		if err := s.deliver(ctx, f); err != nil {
+			return err
+		}
+	}
+}
+
+// source is one run's view of the workflow: its configuration with defaults, its state, and
+// the flags its update handlers raise for the main loop.
+type source struct {
+	cfg        Config
+	state      State
+	sched      schedule
+	workflowID string
+	logger     log.Logger
+	// woken: an update changed something the main loop is waiting on.
+	woken bool
+	// redirect: the sink changed or the source was paused; an in-flight delivery stops
+	// retrying and is sent again later.
+	redirect bool
+}
+
+func newSource(ctx workflow.Context, in Input) (*source, error) {
 	info := workflow.GetInfo(ctx)
-	s.workflowID = info.WorkflowExecution.ID
+	s := &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: info.WorkflowExecution.ID,
+		logger: workflow.GetLogger(ctx)}
 	if s.state.InstanceID == "" {
 		s.state.InstanceID = info.WorkflowExecution.RunID
 	}
 	if s.state.Anchor.IsZero() {
 		s.state.Anchor = workflow.Now(ctx).Truncate(time.Millisecond)
-	}
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, s.status); err != nil {
-		return fmt.Errorf("set query handler: %w", err)
-	}
-	logger := workflow.GetLogger(ctx)
-	actx := workflow.WithActivityOptions(ctx, deliveryOptions())
-	var a *activities.Activities // names the activity; never called here
-
-	for ticks := 0; ; ticks++ {
-		if ticks >= s.cfg.ContinueAsNewAfter || (ticks > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return err
-			}
-			logger.Info("continuing as new", "sequence", s.state.Sequence, "ticks", ticks)
-			return workflow.NewContinueAsNewError(ctx, CronSource, Input{Config: in.Config, State: s.state})
+		if !s.cfg.StartAt.IsZero() {
+			// The first tick is due at StartAt.
+			s.state.Anchor = s.cfg.StartAt
+			s.state.Cursor = s.cfg.StartAt.Add(-time.Nanosecond)
 		}
-		tick := s.nextTick()
-		if wait := tick.Time.Sub(workflow.Now(ctx)); wait > 0 {
-			if err := workflow.Sleep(ctx, wait); err != nil {
-				return err
-			}
-		}
-		var receipt activities.Receipt
-		err := workflow.ExecuteActivity(actx, a.Deliver, tick).Get(ctx, &receipt)
-		switch {
-		case err == nil:
-			s.state.Delivered++
-		case activities.IsRejected(err):
-			s.state.Rejected++
-			logger.Warn("tick rejected, going on to the next", "sequence", tick.Sequence, "id", tick.ID, "error", err)
-		default:
-			return err // only cancellation ends a delivery that the retry policy keeps retrying
-		}
-		s.state.Sequence = tick.Sequence
 	}
+	if s.state.Cursor.IsZero() {
+		// A new source, or state from the first version: tick n was due at Anchor + n × Interval.
+		s.state.Cursor = s.state.Anchor.Add(time.Duration(s.state.Sequence) * s.cfg.Interval)
+	}
+	sched, err := newSchedule(s.cfg, s.state.Anchor)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
+	}
+	s.sched = sched
+	return s, nil
 }
 
-// source is one run's view of the workflow: its configuration with defaults, and its state.
-type source struct {
-	cfg        Config
-	state      State
-	workflowID string
+// ended: the source has sent its last tick.
+func (s *source) ended() bool {
+	if s.state.InFlight != nil || len(s.state.Triggers) > 0 {
+		return false
+	}
+	if s.cfg.MaxTicks > 0 && s.state.Sequence >= s.cfg.MaxTicks {
+		return true
+	}
+	return !s.cfg.EndAt.IsZero() && s.sched.next(s.state.Cursor).After(s.cfg.EndAt)
 }
 
-// nextTick is the tick after the last one handled: its identity depends only on the source
-// instance and the sequence, so every retry, replay and run sends the same event.
-func (s *source) nextTick() activities.Tick {
+func (s *source) finish(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	s.logger.Info("source finished", "sequence", s.state.Sequence, "stopped", s.state.Stopping)
+	return nil
+}
+
+func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
+	// Updates are handled synchronously; waiting for them carries every change they made.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	s.logger.Info("continuing as new", "sequence", s.state.Sequence, "steps", steps)
+	return workflow.NewContinueAsNewError(ctx, CronSource, Input{Config: s.cfg, State: s.state})
+}
+
+// nextTick waits until the next tick is due and returns it. It returns nil when an update
+// woke it or when it skipped missed ticks, so that the main loop looks again.
+func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
+	if f := s.state.InFlight; f != nil {
+		f.Tick.Sink = s.cfg.Sink // the only change that applies to a tick already sent
+		return f, nil
+	}
+	if len(s.state.Triggers) > 0 {
+		at := s.state.Triggers[0]
+		s.state.Triggers = s.state.Triggers[1:]
+		return &InFlight{Tick: s.tick(at)}, nil
+	}
+	slot := s.sched.next(s.state.Cursor)
+	if wait := slot.Add(jitter(s.state.InstanceID, slot, s.cfg.Jitter)).Sub(workflow.Now(ctx)); wait > 0 {
+		s.woken = false
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.woken }); err != nil {
+			return nil, err
+		}
+		if s.woken {
+			return nil, nil
+		}
+	}
+	now := workflow.Now(ctx)
+	if s.skipMissed(now) {
+		return nil, nil
+	}
+	if s.missed(slot, now) {
+		s.state.CaughtUp++
+	}
+	return &InFlight{Tick: s.tick(slot), Slot: true}, nil
+}
+
+// missed: the tick due at slot came due while the source was paused, is late by more than
+// OnTime, or a later tick is due too.
+func (s *source) missed(slot, now time.Time) bool {
+	return !slot.After(s.state.ResumedAt) || now.Sub(slot) > OnTime || !s.sched.next(slot).After(now)
+}
+
+// skipMissed moves the cursor past the due ticks that the catch-up policy does not deliver,
+// counting and logging them. It reports whether it skipped any.
+func (s *source) skipMissed(now time.Time) bool {
+	var n int64
+	first := s.sched.next(s.state.Cursor)
+	for slot := first; !slot.After(now) && s.skippable(slot, now); slot = s.sched.next(slot) {
+		if !s.cfg.EndAt.IsZero() && slot.After(s.cfg.EndAt) {
+			break
+		}
+		s.state.Cursor = slot
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	s.state.Skipped += n
+	s.logger.Info("skipped missed ticks", "count", n, "from", first, "to", s.state.Cursor,
+		"catchup", s.cfg.Catchup, "catchupWindow", s.cfg.CatchupWindow)
+	return true
+}
+
+func (s *source) skippable(slot, now time.Time) bool {
+	if s.cfg.CatchupWindow > 0 && now.Sub(slot) > s.cfg.CatchupWindow {
+		return true
+	}
+	switch s.cfg.Catchup {
+	case CatchupLatest:
+		return !s.sched.next(slot).After(now)
+	case CatchupSkip:
+		return s.missed(slot, now)
+	}
+	return false
+}
+
+// tick is the next tick, due at t: its identity depends only on the source instance and the
+// sequence, so every retry, replay and run sends the same event.
+func (s *source) tick(t time.Time) activities.Tick {
 	seq := s.state.Sequence + 1
 	return activities.Tick{
-		ID:          EventID(s.state.InstanceID, seq),
-		Sequence:    seq,
-		Time:        s.scheduled(seq),
-		Type:        s.cfg.Type,
-		Source:      s.cfg.Source,
-		WorkflowID:  s.workflowID,
-		Sink:        s.cfg.Sink,
-		ContentMode: s.cfg.ContentMode,
+		ID:              EventID(s.state.InstanceID, seq),
+		Sequence:        seq,
+		Time:            t,
+		Type:            s.cfg.Type,
+		Source:          s.cfg.Source,
+		WorkflowID:      s.workflowID,
+		Sink:            s.cfg.Sink,
+		ContentMode:     s.cfg.ContentMode,
+		Data:            s.cfg.Data,
+		DataContentType: s.cfg.DataContentType,
 	}
 }
 
-// scheduled is the time tick seq is due.
-func (s *source) scheduled(seq int64) time.Time {
-	return s.state.Anchor.Add(time.Duration(seq) * s.cfg.Interval)
+// deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
+// sink interrupts the retries: then f stays in flight and is sent again next.
+func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
+	s.state.InFlight = f
+	var a *activities.Activities // names the activities; never called here
+	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, deliveryOptions()))
+	defer cancel()
+	s.redirect = false
+	future := workflow.ExecuteActivity(actx, a.Deliver, f.Tick)
+	if err := workflow.Await(ctx, func() bool { return future.IsReady() || s.redirect }); err != nil {
+		return err
+	}
+	if !future.IsReady() {
+		cancel()
+		s.logger.Info("delivery interrupted; the tick will be sent again", "sequence", f.Tick.Sequence,
+			"id", f.Tick.ID, "paused", s.state.Paused)
+		return nil
+	}
+	var receipt activities.Receipt
+	err := future.Get(ctx, &receipt)
+	switch {
+	case err == nil:
+		s.state.Delivered++
+		s.state.Retried += int64(max(receipt.Attempt-1, 0))
+	case activities.IsRejected(err):
+		s.state.Rejected++
+		rejection, _ := activities.RejectionOf(err)
+		s.state.Retried += int64(max(rejection.Attempt-1, 0))
+		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
+		if err := s.deadLetter(actx, f.Tick, rejection); err != nil {
+			return err
+		}
+	default:
+		return err // only cancellation ends a delivery that the retry policy keeps retrying
+	}
+	s.state.Sequence = f.Tick.Sequence
+	if f.Slot {
+		s.state.Cursor = f.Tick.Time
+	}
+	s.state.InFlight = nil
+	return nil
+}
+
+// deadLetter posts a rejected tick to the dead-letter sink, if the source has one.
+func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
+	if s.cfg.DeadLetterSink == "" {
+		return nil
+	}
+	var a *activities.Activities
+	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
+	err := workflow.ExecuteActivity(ctx, a.DeadLetter, req).Get(ctx, nil)
+	switch {
+	case err == nil:
+		s.state.DeadLettered++
+	case activities.IsRejected(err):
+		s.logger.Error("dead-letter sink rejected the tick too", "sequence", tick.Sequence, "id", tick.ID, "error", err)
+	default:
+		return err // cancellation, as for deliveries
+	}
+	return nil
 }
 
 // EventID is the CloudEvent id of tick seq of a source instance.

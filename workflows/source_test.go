@@ -2,7 +2,10 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +33,8 @@ type harness struct {
 	mu     sync.Mutex
 	starts []time.Time // the workflow clock when each call began
 	got    []delivery
+	// deadLetters are the calls of the mocked DeadLetter activity.
+	deadLetters []activities.DeadLetterRequest
 }
 
 // answer says how call n (from 0) of Deliver behaves: how long it takes on the workflow clock,
@@ -67,6 +72,13 @@ func newHarness(t *testing.T, ans answer) *harness {
 		}
 		return activities.Receipt{StatusCode: 200}, nil
 	})
+	h.env.OnActivity(a.DeadLetter, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, req activities.DeadLetterRequest) (activities.Receipt, error) {
+			h.mu.Lock()
+			h.deadLetters = append(h.deadLetters, req)
+			h.mu.Unlock()
+			return activities.Receipt{StatusCode: 200}, nil
+		}).Maybe()
 	return h
 }
 
@@ -150,7 +162,7 @@ func TestRetriesResendTheSameEvent(t *testing.T) {
 	}
 	first := h.got[0].tick
 	for i := 1; i < 4; i++ {
-		if h.got[i].tick != first {
+		if !reflect.DeepEqual(h.got[i].tick, first) {
 			t.Errorf("attempt %d sent %+v, want the same tick as attempt 1: %+v", i+1, h.got[i].tick, first)
 		}
 	}
@@ -185,8 +197,8 @@ func TestContinueAsNewCarriesTheState(t *testing.T) {
 	cfg := Config{Interval: 2 * time.Second, ContinueAsNewAfter: 3}
 	carried := first.run(t, Input{Config: cfg})
 
-	if carried.Config != cfg {
-		t.Errorf("carried config = %+v, want %+v", carried.Config, cfg)
+	if want := cfg.withDefaults(); !reflect.DeepEqual(carried.Config, want) {
+		t.Errorf("carried config = %+v, want %+v", carried.Config, want)
 	}
 	wantState := State{InstanceID: "default-test-run-id", Anchor: t0, Sequence: 3, Delivered: 3}
 	if !statesEqual(carried.State, wantState) {
@@ -236,18 +248,28 @@ func TestStatusQuery(t *testing.T) {
 	}, 25*time.Second)
 	h.run(t, Input{Config: Config{Interval: 10 * time.Second, Sink: "http://sink:8080", ContinueAsNewAfter: 4}})
 
+	var next []time.Time
+	for n := 3; n < 3+NextFireTimes; n++ {
+		next = append(next, t0.Add(time.Duration(n)*10*time.Second))
+	}
 	want := Status{
 		WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
-		Sink: "http://sink:8080", ContentMode: "binary", Anchor: t0, Sequence: 2,
-		NextFireTime: t0.Add(30 * time.Second), Delivered: 2,
+		Sink: "http://sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 2,
+		LastScheduledTime: t0.Add(20 * time.Second), NextFireTime: &next[0], NextFireTimes: next, Delivered: 2,
 	}
-	if !st.Anchor.Equal(want.Anchor) || !st.NextFireTime.Equal(want.NextFireTime) {
-		t.Errorf("status times = %v, %v; want %v, %v", st.Anchor, st.NextFireTime, want.Anchor, want.NextFireTime)
+	if diff := statusDiff(st, want); diff != "" {
+		t.Errorf("status: %s", diff)
 	}
-	st.Anchor, st.NextFireTime = want.Anchor, want.NextFireTime
-	if st != want {
-		t.Errorf("status = %+v\nwant     %+v", st, want)
+}
+
+// statusDiff compares two statuses through their JSON, which is what users see.
+func statusDiff(got, want Status) string {
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		return fmt.Sprintf("\n got %s\nwant %s", g, w)
 	}
+	return ""
 }
 
 func TestInvalidConfigFailsTheWorkflow(t *testing.T) {

@@ -5,33 +5,99 @@ import "time"
 // QueryStatus is the name of the query that returns a source's Status.
 const QueryStatus = "status"
 
+// NextFireTimes is how many upcoming fire times a Status lists.
+const NextFireTimes = 5
+
 // Status is a source's configuration and progress, as `starter describe` shows it.
 type Status struct {
-	WorkflowID   string    `json:"workflowId"`
-	Interval     string    `json:"interval"`
-	Type         string    `json:"type"`
-	Source       string    `json:"source"`
-	Sink         string    `json:"sink"` // empty: the worker's sink
-	ContentMode  string    `json:"contentMode"`
-	Anchor       time.Time `json:"anchor"`
-	Sequence     int64     `json:"sequence"` // the last tick delivered or rejected
-	NextFireTime time.Time `json:"nextFireTime"`
-	Delivered    int64     `json:"delivered"`
-	Rejected     int64     `json:"rejected"`
+	WorkflowID  string `json:"workflowId"`
+	Paused      bool   `json:"paused"`
+	PauseReason string `json:"pauseReason,omitempty"`
+	Stopping    bool   `json:"stopping"`
+
+	Interval      string     `json:"interval,omitempty"`
+	Cron          string     `json:"cron,omitempty"`
+	Timezone      string     `json:"timezone,omitempty"`
+	Jitter        string     `json:"jitter,omitempty"`
+	StartAt       *time.Time `json:"startAt,omitempty"`
+	EndAt         *time.Time `json:"endAt,omitempty"`
+	MaxTicks      int64      `json:"maxTicks,omitempty"`
+	Catchup       string     `json:"catchup"`
+	CatchupWindow string     `json:"catchupWindow,omitempty"`
+
+	Type            string `json:"type"`
+	Source          string `json:"source"`
+	Sink            string `json:"sink"` // empty: the worker's sink
+	DeadLetterSink  string `json:"deadLetterSink,omitempty"`
+	ContentMode     string `json:"contentMode"`
+	DataContentType string `json:"dataContentType,omitempty"`
+
+	Anchor time.Time `json:"anchor"`
+	// Sequence is the last tick delivered or rejected.
+	Sequence int64 `json:"sequence"`
+	// LastScheduledTime is the latest scheduled time delivered, rejected or skipped.
+	LastScheduledTime time.Time `json:"lastScheduledTime"`
+	// NextFireTime is nil once the source has ended; NextFireTimes lists the next few.
+	NextFireTime    *time.Time  `json:"nextFireTime"`
+	NextFireTimes   []time.Time `json:"nextFireTimes"`
+	PendingTriggers int         `json:"pendingTriggers"`
+
+	Delivered    int64 `json:"delivered"`
+	Retried      int64 `json:"retried"`
+	Rejected     int64 `json:"rejected"`
+	DeadLettered int64 `json:"deadLettered"`
+	CaughtUp     int64 `json:"caughtUp"`
+	Skipped      int64 `json:"skipped"`
 }
 
-func (s *source) status() (Status, error) {
-	return Status{
-		WorkflowID:   s.workflowID,
-		Interval:     s.cfg.Interval.String(),
-		Type:         s.cfg.Type,
-		Source:       s.cfg.Source,
-		Sink:         s.cfg.Sink,
-		ContentMode:  string(s.cfg.ContentMode),
-		Anchor:       s.state.Anchor,
-		Sequence:     s.state.Sequence,
-		NextFireTime: s.scheduled(s.state.Sequence + 1),
-		Delivered:    s.state.Delivered,
-		Rejected:     s.state.Rejected,
-	}, nil
+func (s *source) status() Status {
+	c := s.cfg
+	st := Status{
+		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason, Stopping: s.state.Stopping,
+		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
+		Type: c.Type, Source: c.Source, Sink: c.Sink, DeadLetterSink: c.DeadLetterSink,
+		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
+		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,
+		PendingTriggers: len(s.state.Triggers),
+		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
+		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
+		NextFireTimes: s.nextFireTimes(NextFireTimes),
+	}
+	if c.Interval != 0 {
+		st.Interval = c.Interval.String()
+	}
+	if c.Jitter != 0 {
+		st.Jitter = c.Jitter.String()
+	}
+	if c.CatchupWindow != 0 {
+		st.CatchupWindow = c.CatchupWindow.String()
+	}
+	if !c.StartAt.IsZero() {
+		st.StartAt = &c.StartAt
+	}
+	if !c.EndAt.IsZero() {
+		st.EndAt = &c.EndAt
+	}
+	if len(st.NextFireTimes) > 0 {
+		st.NextFireTime = &st.NextFireTimes[0]
+	}
+	return st
+}
+
+// nextFireTimes are the next n scheduled times, fewer if the source ends first. Jitter may
+// send each a little later.
+func (s *source) nextFireTimes(n int) []time.Time {
+	times := []time.Time{}
+	left := int64(n)
+	if s.cfg.MaxTicks > 0 {
+		left = min(left, s.cfg.MaxTicks-s.state.Sequence-int64(len(s.state.Triggers)))
+	}
+	for t := s.state.Cursor; int64(len(times)) < left; {
+		t = s.sched.next(t)
+		if t.IsZero() || (!s.cfg.EndAt.IsZero() && t.After(s.cfg.EndAt)) {
+			break
+		}
+		times = append(times, t)
+	}
+	return times
 }

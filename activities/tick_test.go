@@ -1,0 +1,162 @@
+package activities
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestTickPayload(t *testing.T) {
+	const defaultData = `{"Id":"hello-cron","JobId":"3"}`
+	binaryData := []byte{0, 1, 2, 0xfe, 0xff}
+	tests := []struct {
+		name            string
+		mode            ContentMode
+		data            []byte
+		contentType     string
+		wantContentType string // of the event, and the Content-Type header in binary mode
+		wantData        []byte
+		wantMember      string // structured mode: "data" (inline JSON) or "data_base64"
+	}{
+		{name: "default binary", mode: Binary, wantContentType: "application/json", wantData: []byte(defaultData)},
+		{name: "default structured", mode: Structured, wantContentType: "application/json",
+			wantData: []byte(defaultData), wantMember: "data"},
+		{name: "content type ignored without data", mode: Binary, contentType: "text/plain",
+			wantContentType: "application/json", wantData: []byte(defaultData)},
+		{name: "custom JSON binary", mode: Binary, data: []byte(`{"a":[1,2]}`),
+			wantContentType: "application/json", wantData: []byte(`{"a":[1,2]}`)},
+		{name: "custom JSON structured", mode: Structured, data: []byte(`{"a":[1,2]}`),
+			wantContentType: "application/json", wantData: []byte(`{"a":[1,2]}`), wantMember: "data"},
+		{name: "JSON with charset structured", mode: Structured, data: []byte(`"hi"`),
+			contentType: "application/json; charset=utf-8", wantContentType: "application/json; charset=utf-8",
+			wantData: []byte(`"hi"`), wantMember: "data"},
+		{name: "+json structured", mode: Structured, data: []byte(`{"a":1}`), contentType: "application/vnd.hello+json",
+			wantContentType: "application/vnd.hello+json", wantData: []byte(`{"a":1}`), wantMember: "data_base64"},
+		{name: "text binary", mode: Binary, data: []byte("hello, sink"), contentType: "text/plain",
+			wantContentType: "text/plain", wantData: []byte("hello, sink")},
+		{name: "text structured", mode: Structured, data: []byte("hello, sink"), contentType: "text/plain",
+			wantContentType: "text/plain", wantData: []byte("hello, sink"), wantMember: "data_base64"},
+		{name: "octets binary", mode: Binary, data: binaryData, contentType: "application/octet-stream",
+			wantContentType: "application/octet-stream", wantData: binaryData},
+		{name: "octets structured", mode: Structured, data: binaryData, contentType: "application/octet-stream",
+			wantContentType: "application/octet-stream", wantData: binaryData, wantMember: "data_base64"},
+		{name: "empty text binary", mode: Binary, data: []byte{}, contentType: "text/plain",
+			wantContentType: "text/plain", wantData: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := newTestSink(t, http.StatusAccepted, "")
+			tk := tick()
+			tk.ContentMode, tk.Data, tk.DataContentType = tt.mode, tt.data, tt.contentType
+			if _, err := deliver(t, New(sink.Client(), sink.URL, nil), tk); err != nil {
+				t.Fatalf("deliver: %v", err)
+			}
+			e := sink.event(t)
+			if e.DataContentType() != tt.wantContentType {
+				t.Errorf("datacontenttype = %q, want %q", e.DataContentType(), tt.wantContentType)
+			}
+			if string(e.Data()) != string(tt.wantData) {
+				t.Errorf("data = %q, want %q", e.Data(), tt.wantData)
+			}
+			_, header, body := sink.last()
+			if tt.mode == Binary {
+				if got := header.Get("Content-Type"); got != tt.wantContentType {
+					t.Errorf("Content-Type = %q, want %q", got, tt.wantContentType)
+				}
+				if string(body) != string(tt.wantData) {
+					t.Errorf("body = %q, want the data %q", body, tt.wantData)
+				}
+				return
+			}
+			if got := header.Get("Content-Type"); got != "application/cloudevents+json" {
+				t.Errorf("Content-Type = %q, want structured mode", got)
+			}
+			var members map[string]json.RawMessage
+			if err := json.Unmarshal(body, &members); err != nil {
+				t.Fatalf("structured body %s: %v", body, err)
+			}
+			switch tt.wantMember {
+			case "data":
+				if string(members["data"]) != string(tt.wantData) || members["data_base64"] != nil {
+					t.Errorf("body %s: want data inline as JSON", body)
+				}
+			case "data_base64":
+				want, _ := json.Marshal(base64.StdEncoding.EncodeToString(tt.wantData))
+				if string(members["data_base64"]) != string(want) || members["data"] != nil {
+					t.Errorf("body %s: want data_base64 %s", body, want)
+				}
+			}
+		})
+	}
+}
+
+func TestTickWithInvalidDataIsRejected(t *testing.T) {
+	tests := []struct {
+		name        string
+		data        []byte
+		contentType string
+	}{
+		{name: "not JSON", data: []byte("{"), contentType: ""},
+		{name: "bad content type", data: []byte("x"), contentType: "text/"},
+		{name: "too big", data: []byte(strings.Repeat("x", MaxDataBytes+1)), contentType: "text/plain"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sink := newTestSink(t, http.StatusOK, "")
+			tk := tick()
+			tk.Data, tk.DataContentType = tt.data, tt.contentType
+			_, err := deliver(t, New(sink.Client(), sink.URL, nil), tk)
+			r, ok := RejectionOf(err)
+			if !ok || !IsRejected(err) {
+				t.Fatalf("err = %v, want a rejection", err)
+			}
+			if r.StatusCode != 0 || r.Sink != sink.URL || !strings.Contains(r.Reason, "invalid data") {
+				t.Errorf("rejection = %+v, want status 0, the sink and the reason", r)
+			}
+			if n, _, _ := sink.last(); n != 0 {
+				t.Errorf("the sink got %d requests, want none", n)
+			}
+		})
+	}
+}
+
+func TestCheckData(t *testing.T) {
+	tests := []struct {
+		name        string
+		data        []byte
+		contentType string
+		wantErr     string // "" for valid, else a substring of the error
+	}{
+		{name: "nil is the default payload", data: nil, contentType: "", wantErr: ""},
+		{name: "JSON object by default", data: []byte(`{"a":1}`), wantErr: ""},
+		{name: "JSON string", data: []byte(`"x"`), contentType: "application/json", wantErr: ""},
+		{name: "JSON with parameters", data: []byte(`[1]`), contentType: "Application/JSON; charset=utf-8", wantErr: ""},
+		{name: "+json type", data: []byte(`{}`), contentType: "application/cloudevents+json", wantErr: ""},
+		{name: "invalid JSON by default", data: []byte(`{"a":`), wantErr: "not valid JSON"},
+		{name: "empty JSON", data: []byte{}, contentType: "application/json", wantErr: "not valid JSON"},
+		{name: "invalid +json", data: []byte(`nope`), contentType: "application/vnd.x+json", wantErr: "not valid JSON"},
+		{name: "text is not parsed", data: []byte(`{"a":`), contentType: "text/plain", wantErr: ""},
+		{name: "empty text", data: []byte{}, contentType: "text/plain", wantErr: ""},
+		{name: "binary", data: []byte{0, 0xff}, contentType: "application/octet-stream", wantErr: ""},
+		{name: "exactly the limit", data: []byte(strings.Repeat("x", MaxDataBytes)), contentType: "text/plain", wantErr: ""},
+		{name: "over the limit", data: []byte(strings.Repeat("x", MaxDataBytes+1)), contentType: "text/plain",
+			wantErr: "65537 bytes, more than 65536"},
+		{name: "content type without subtype", data: []byte("x"), contentType: "text/", wantErr: "content type"},
+		{name: "content type with a bad parameter", data: []byte("x"), contentType: "text/plain; =x", wantErr: "content type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckData(tt.data, tt.contentType)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("CheckData = %v, want valid", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("CheckData = %v, want an error with %q", err, tt.wantErr)
+			case err != nil && err.Error() != strings.ToLower(err.Error()[:1])+err.Error()[1:]:
+				t.Errorf("CheckData = %q, want a lowercase reason", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,282 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+)
+
+// eventSink keeps every CloudEvent it receives, answering status(event) (200 if nil).
+type eventSink struct {
+	mu     sync.Mutex
+	events []cloudevents.Event
+	status func(cloudevents.Event) int
+}
+
+func (s *eventSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	e, err := cehttp.NewEventFromHTTPRequest(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.events = append(s.events, *e)
+	s.mu.Unlock()
+	if s.status != nil {
+		if code := s.status(*e); code != http.StatusOK {
+			http.Error(w, "refused by the test", code)
+			return
+		}
+	}
+}
+
+func (s *eventSink) snapshot() []cloudevents.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]cloudevents.Event(nil), s.events...)
+}
+
+func (s *eventSink) waitFor(t *testing.T, n int, within time.Duration) []cloudevents.Event {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for len(s.snapshot()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("sink got %d events within %v, want %d", len(s.snapshot()), within, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return s.snapshot()
+}
+
+func seqOf(e cloudevents.Event) int {
+	n, _ := strconv.Atoi(fmt.Sprint(e.Extensions()["sequence"]))
+	return n
+}
+
+// cli runs the starter against addr and returns its output and whether it exited 0.
+func cli(addr string, args ...string) (string, bool) {
+	out, err := exec.Command(filepath.Join(binDir, "starter"), append(args, "--address", addr)...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err == nil
+}
+
+type described struct {
+	Paused        bool
+	PauseReason   string
+	Stopping      bool
+	Interval      string
+	Sequence      int64
+	NextFireTime  *time.Time
+	NextFireTimes []time.Time
+	Delivered     int64
+	DeadLettered  int64
+	Skipped       int64
+}
+
+func describe(t *testing.T, addr, id string) described {
+	t.Helper()
+	out, ok := cli(addr, "describe", "--workflow-id", id, "--output", "json")
+	if !ok {
+		t.Fatalf("describe %s: %s", id, out)
+	}
+	var d described
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("describe %s: %v\n%s", id, err, out)
+	}
+	return d
+}
+
+// TestControlCommands drives every starter subcommand against the devserver and a worker,
+// and checks each one's effect on the events the sink receives.
+func TestControlCommands(t *testing.T) {
+	sink := &eventSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	const id = "controlled"
+
+	mustCLI := func(want string, args ...string) string {
+		t.Helper()
+		out, ok := cli(addr, args...)
+		if !ok || !strings.Contains(out, want) {
+			t.Fatalf("starter %v: ok=%v %q, want %q", args, ok, out, want)
+		}
+		return out
+	}
+	refused := func(want string, args ...string) {
+		t.Helper()
+		out, ok := cli(addr, args...)
+		if ok || len(nonEmptyLines(out)) != 1 || !strings.Contains(out, want) {
+			t.Fatalf("starter %v: ok=%v %q, want one line refusing with %q", args, ok, out, want)
+		}
+	}
+
+	mustCLI("started source", "start", "--workflow-id", id, "--interval", "1s", "--data", `{"hello":"world"}`)
+	first := sink.waitFor(t, 2, time.Minute)
+	if string(first[0].Data()) != `{"hello":"world"}` {
+		t.Errorf("--data: event data %q", first[0].Data())
+	}
+	d := describe(t, addr, id)
+	if d.Paused || d.Sequence < 1 || d.NextFireTime == nil || len(d.NextFireTimes) != 5 || d.Interval != "1s" {
+		t.Errorf("describe: %+v", d)
+	}
+	if out := mustCLI(id, "list"); !strings.Contains(out, "running") {
+		t.Errorf("list: %q", out)
+	}
+
+	// pause: nothing is delivered until resume; trigger is refused while paused.
+	mustCLI("paused", "pause", "--workflow-id", id, "--reason", "maintenance")
+	if d := describe(t, addr, id); !d.Paused || d.PauseReason != "maintenance" {
+		t.Errorf("describe after pause: %+v", d)
+	}
+	if out := mustCLI(id, "list"); !strings.Contains(out, "paused (maintenance)") {
+		t.Errorf("list while paused: %q", out)
+	}
+	time.Sleep(500 * time.Millisecond) // a delivery in flight at the pause may still land
+	pausedAt := len(sink.snapshot())
+	refused("paused", "trigger", "--workflow-id", id)
+	time.Sleep(3 * time.Second)
+	if n := len(sink.snapshot()); n != pausedAt {
+		t.Fatalf("%d events arrived while paused", n-pausedAt)
+	}
+
+	// resume: the ticks missed while paused are caught up (the default policy is all).
+	mustCLI("resumed", "resume", "--workflow-id", id)
+	events := sink.waitFor(t, pausedAt+3, 30*time.Second)
+	checkContiguous(t, events)
+
+	// trigger: one extra tick now, with its own sequence number, off the grid.
+	before := len(sink.snapshot())
+	triggeredAt := time.Now()
+	mustCLI("triggered", "trigger", "--workflow-id", id)
+	events = sink.waitFor(t, before+2, 30*time.Second)
+	checkContiguous(t, events)
+	offGrid := 0
+	for _, e := range events[before:] {
+		if e.Time().Sub(first[0].Time())%time.Second != 0 && !e.Time().Before(triggeredAt.Add(-time.Second)) {
+			offGrid++
+		}
+	}
+	if offGrid != 1 {
+		t.Errorf("%d events off the 1 s grid after trigger, want exactly the triggered one", offGrid)
+	}
+
+	// update: a bad value is refused; a good one applies from the next tick.
+	refused("invalid --interval", "update", "--workflow-id", id, "--interval", "1ms")
+	refused("nothing to update", "update", "--workflow-id", id)
+	mustCLI("every 300ms", "update", "--workflow-id", id, "--interval", "300ms")
+	before = len(sink.snapshot())
+	events = sink.waitFor(t, before+5, 30*time.Second)
+	checkContiguous(t, events)
+	last := events[len(events)-3:]
+	if gap := last[2].Time().Sub(last[1].Time()); gap != 300*time.Millisecond {
+		t.Errorf("ticks %v apart after update --interval 300ms", gap)
+	}
+
+	// stop: the source completes and leaves the list.
+	mustCLI("stopping", "stop", "--workflow-id", id)
+	waitUntil(t, "the source leaves the list", 30*time.Second, func() bool {
+		out, ok := cli(addr, "list")
+		return ok && !strings.Contains(out, id)
+	})
+	stoppedAt := len(sink.snapshot())
+	time.Sleep(time.Second)
+	if n := len(sink.snapshot()); n != stoppedAt {
+		t.Errorf("%d events after the source stopped", n-stoppedAt)
+	}
+	refused("stop", "stop", "--workflow-id", id)
+}
+
+// TestCronMaxTicksAndDeadLetter starts a cron source with --max-ticks whose sink refuses one
+// tick for good, and checks that the tick went to the dead-letter sink the Knative way.
+func TestCronMaxTicksAndDeadLetter(t *testing.T) {
+	sink := &eventSink{status: func(e cloudevents.Event) int {
+		if seqOf(e) == 2 {
+			return http.StatusUnprocessableEntity
+		}
+		return http.StatusOK
+	}}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	dls := &eventSink{}
+	dlsSrv := httptest.NewServer(dls)
+	defer dlsSrv.Close()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	startProc(t, "worker", "--address", addr)
+	const id = "cron-dlq"
+
+	out, ok := cli(addr, "start", "--workflow-id", id, "--cron", "* * * * * *", "--max-ticks", "3",
+		"--sink", srv.URL, "--dead-letter-sink", dlsSrv.URL)
+	if !ok || !strings.Contains(out, `on cron "* * * * * *" (UTC)`) {
+		t.Fatalf("start: %q", out)
+	}
+	events := sink.waitFor(t, 3, time.Minute)
+	for i, e := range events {
+		if e.Time().Nanosecond() != 0 || (i > 0 && e.Time().Sub(events[i-1].Time()) != time.Second) {
+			t.Errorf("cron tick %d at %v: not on whole seconds, one second apart", seqOf(e), e.Time())
+		}
+	}
+	dead := dls.waitFor(t, 1, 30*time.Second)
+	ext := dead[0].Extensions()
+	if seqOf(dead[0]) != 2 || dead[0].ID() != events[1].ID() || fmt.Sprint(ext["knativeerrorcode"]) != "422" ||
+		fmt.Sprint(ext["knativeerrordest"]) != srv.URL || ext["knativeerrordata"] == nil {
+		t.Errorf("dead letter = %v", dead[0])
+	}
+	waitUntil(t, "the source ends after 3 ticks", 30*time.Second, func() bool {
+		out, ok := cli(addr, "list")
+		return ok && !strings.Contains(out, id)
+	})
+	if n := len(sink.snapshot()); n != 3 {
+		t.Errorf("sink got %d events, want 3 (--max-ticks)", n)
+	}
+}
+
+// checkContiguous: first deliveries carry sequences 1, 2, 3, … in order.
+func checkContiguous(t *testing.T, events []cloudevents.Event) {
+	t.Helper()
+	want := 1
+	for _, e := range events {
+		switch seq := seqOf(e); {
+		case seq == want:
+			want++
+		case seq < want:
+			// a redelivery
+		default:
+			t.Fatalf("sequence %d arrived after %d: stream %v", seq, want-1, seqs(events))
+		}
+	}
+}
+
+func seqs(events []cloudevents.Event) []int {
+	var out []int
+	for _, e := range events {
+		out = append(out, seqOf(e))
+	}
+	return out
+}
+
+func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, within)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

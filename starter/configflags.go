@@ -1,0 +1,94 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// scheduleFlags are the settings that `start` and `update` share, as typed on the command line.
+type scheduleFlags struct {
+	interval      time.Duration
+	cron          string
+	timezone      string
+	jitter        time.Duration
+	catchup       string
+	catchupWindow time.Duration
+	sink          string
+	eventType     string
+	source        string
+}
+
+func (f *scheduleFlags) add(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.interval, "interval", 10*time.Second, "time between ticks (at least 100ms)")
+	fs.StringVar(&f.cron, "cron", "", `cron expression with 5 or 6 fields (seconds first, optional) or a descriptor such as @hourly; replaces --interval`)
+	fs.StringVar(&f.timezone, "timezone", "", "IANA time zone the --cron expression is read in (default UTC)")
+	fs.DurationVar(&f.jitter, "jitter", 0, "delay each tick's sending by a deterministic amount below this (less than --interval)")
+	fs.StringVar(&f.catchup, "catchup", string(workflows.CatchupAll), "missed ticks to deliver: all, latest or skip")
+	fs.DurationVar(&f.catchupWindow, "catchup-window", 0, "skip missed ticks older than this, whatever --catchup says (0: no limit)")
+	fs.StringVar(&f.sink, "sink", "", "this source's sink URL (default: the worker's)")
+	fs.StringVar(&f.eventType, "type", workflows.DefaultType, "CloudEvent type")
+	fs.StringVar(&f.source, "source", workflows.DefaultSource, "CloudEvent source")
+}
+
+// config fills c from every flag, for `start`. --cron replaces the default --interval.
+func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) {
+	c.Interval, c.Cron, c.Timezone, c.Jitter = f.interval, f.cron, f.timezone, f.jitter
+	if f.cron != "" && !fs.Changed("interval") {
+		c.Interval = 0
+	}
+	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
+	c.Sink, c.Type, c.Source = f.sink, f.eventType, f.source
+}
+
+// patch has the flags that were given, for `update`.
+func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) {
+	var p workflows.ConfigPatch
+	if fs.Changed("interval") && fs.Changed("cron") {
+		return p, fmt.Errorf("invalid --cron %q: cannot be used with --interval", f.cron)
+	}
+	catchup := workflows.CatchupPolicy(f.catchup)
+	for name, set := range map[string]func(){
+		"interval":       func() { p.Interval = &f.interval },
+		"cron":           func() { p.Cron = &f.cron },
+		"timezone":       func() { p.Timezone = &f.timezone },
+		"jitter":         func() { p.Jitter = &f.jitter },
+		"catchup":        func() { p.Catchup = &catchup },
+		"catchup-window": func() { p.CatchupWindow = &f.catchupWindow },
+		"sink":           func() { p.Sink = &f.sink },
+		"type":           func() { p.Type = &f.eventType },
+		"source":         func() { p.Source = &f.source },
+	} {
+		if fs.Changed(name) {
+			set()
+		}
+	}
+	if p.Empty() {
+		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, --sink, --type, --source")
+	}
+	return p, nil
+}
+
+// timeFlag is an RFC 3339 time flag; empty means unset.
+type timeFlag struct{ t *time.Time }
+
+func (f timeFlag) String() string {
+	if f.t == nil || f.t.IsZero() {
+		return ""
+	}
+	return f.t.Format(time.RFC3339)
+}
+
+func (f timeFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("must be an RFC 3339 time such as 2026-12-01T09:00:00Z")
+	}
+	*f.t = t
+	return nil
+}
+
+func (timeFlag) Type() string { return "time" }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// control is a subcommand that sends one update to a running source and prints the outcome.
+type control struct {
+	use, short, update string
+	// flags adds the subcommand's own flags; args turns them into the update's arguments.
+	flags func(fs *pflag.FlagSet)
+	args  func(cmd *cobra.Command) ([]any, error)
+	// says is the line printed once the source has taken the update.
+	says func(id string, st workflows.Status) string
+}
+
+func (ctl control) command(r *root) *cobra.Command {
+	var id string
+	cmd := &cobra.Command{
+		Use:   ctl.use,
+		Short: ctl.short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var args []any
+			if ctl.args != nil {
+				var err error
+				if args, err = ctl.args(cmd); err != nil {
+					return err
+				}
+			}
+			c, err := r.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
+				WorkflowID:   id,
+				UpdateName:   ctl.update,
+				Args:         args,
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			var st workflows.Status
+			if err == nil {
+				err = handle.Get(cmd.Context(), &st)
+			}
+			if err != nil {
+				return fmt.Errorf("%s source %q: %s", ctl.update, id, oneLine(err))
+			}
+			fmt.Fprintln(r.stdout, ctl.says(id, st))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
+	if ctl.flags != nil {
+		ctl.flags(cmd.Flags())
+	}
+	return cmd
+}
+
+// oneLine keeps the server's message on one line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
+
+func controlCommands(r *root) []*cobra.Command {
+	var reason string
+	var sched scheduleFlags
+	controls := []control{
+		{use: "pause", short: "Pause a source: no tick is delivered until it is resumed", update: workflows.UpdatePause,
+			flags: func(fs *pflag.FlagSet) { fs.StringVar(&reason, "reason", "", "why, shown by describe and list") },
+			args:  func(*cobra.Command) ([]any, error) { return []any{workflows.PauseRequest{Reason: reason}}, nil },
+			says:  func(id string, _ workflows.Status) string { return fmt.Sprintf("paused source %q", id) }},
+		{use: "resume", short: "Resume a paused source; missed ticks follow its catch-up policy", update: workflows.UpdateResume,
+			says: func(id string, st workflows.Status) string {
+				return fmt.Sprintf("resumed source %q; next tick %s", id, nextText(st))
+			}},
+		{use: "update", short: "Change a running source from its next tick", update: workflows.UpdateConfig,
+			flags: sched.add,
+			args: func(cmd *cobra.Command) ([]any, error) {
+				p, err := sched.patch(cmd.Flags())
+				return []any{p}, err
+			},
+			says: func(id string, st workflows.Status) string {
+				return fmt.Sprintf("updated source %q: %s, next tick %s", id, scheduleText(st.Interval, st.Cron, st.Timezone), nextText(st))
+			}},
+		{use: "trigger", short: "Send one extra tick now, with its own sequence number", update: workflows.UpdateTrigger,
+			says: func(id string, st workflows.Status) string {
+				return fmt.Sprintf("triggered an extra tick of source %q (%d waiting to be sent)", id, st.PendingTriggers)
+			}},
+		{use: "stop", short: "Finish the delivery in flight, then complete the source", update: workflows.UpdateStop,
+			says: func(id string, _ workflows.Status) string {
+				return fmt.Sprintf("stopping source %q after the delivery in flight", id)
+			}},
+	}
+	cmds := make([]*cobra.Command, len(controls))
+	for i, ctl := range controls {
+		cmds[i] = ctl.command(r)
+	}
+	return cmds
+}
+
+func nextText(st workflows.Status) string {
+	if st.NextFireTime == nil {
+		return "none (the source has ended)"
+	}
+	return st.NextFireTime.Format("2006-01-02T15:04:05.000Z07:00")
+}

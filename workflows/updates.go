@@ -1,0 +1,196 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// The names of the updates that control a running source, one per starter subcommand. Each
+// has a validator, so a bad request is refused before it enters the history, and each returns
+// the source's Status after the change.
+const (
+	UpdatePause   = "pause"
+	UpdateResume  = "resume"
+	UpdateConfig  = "update"
+	UpdateTrigger = "trigger"
+	UpdateStop    = "stop"
+)
+
+// MaxPendingTriggers bounds the extra ticks waiting to be sent.
+const MaxPendingTriggers = 100
+
+// PauseRequest pauses a source; Reason shows in its status.
+type PauseRequest struct {
+	Reason string
+}
+
+// ConfigPatch changes a running source from its next tick; nil fields stay as they are.
+// Setting Interval drops Cron and Timezone; setting Cron drops Interval.
+type ConfigPatch struct {
+	Interval      *time.Duration `json:",omitempty"`
+	Cron          *string        `json:",omitempty"`
+	Timezone      *string        `json:",omitempty"`
+	Jitter        *time.Duration `json:",omitempty"`
+	Catchup       *CatchupPolicy `json:",omitempty"`
+	CatchupWindow *time.Duration `json:",omitempty"`
+	Sink          *string        `json:",omitempty"`
+	Type          *string        `json:",omitempty"`
+	Source        *string        `json:",omitempty"`
+}
+
+// Empty reports whether the patch changes nothing.
+func (p ConfigPatch) Empty() bool { return p == ConfigPatch{} }
+
+// Apply returns c with the patch applied.
+func (p ConfigPatch) Apply(c Config) Config {
+	if p.Interval != nil {
+		c.Interval, c.Cron, c.Timezone = *p.Interval, "", ""
+	}
+	if p.Cron != nil {
+		c.Cron, c.Interval = *p.Cron, 0
+	}
+	set(&c.Timezone, p.Timezone)
+	set(&c.Jitter, p.Jitter)
+	set(&c.Catchup, p.Catchup)
+	set(&c.CatchupWindow, p.CatchupWindow)
+	set(&c.Sink, p.Sink)
+	set(&c.Type, p.Type)
+	set(&c.Source, p.Source)
+	return c
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// refusal is a validator's reason to refuse an update.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
+
+const errStopping refusal = "the source is stopping"
+
+// register installs the status query and the control updates.
+func (s *source) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return s.status(), nil }); err != nil {
+		return fmt.Errorf("set query handler: %w", err)
+	}
+	updates := []struct {
+		name              string
+		handler, validate any
+	}{
+		{UpdatePause, s.pause, func(workflow.Context, PauseRequest) error { return s.refuseIfStopping() }},
+		{UpdateResume, s.resume, func(workflow.Context) error { return s.refuseIfStopping() }},
+		{UpdateConfig, s.update, s.validateUpdate},
+		{UpdateTrigger, s.trigger, s.validateTrigger},
+		{UpdateStop, s.stop, func(workflow.Context) error { return nil }},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
+			return fmt.Errorf("set update handler %s: %w", u.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *source) refuseIfStopping() error {
+	if s.state.Stopping {
+		return errStopping
+	}
+	return nil
+}
+
+// pause stops sending ticks; a delivery in flight stops retrying and is sent again on resume.
+func (s *source) pause(_ workflow.Context, req PauseRequest) (Status, error) {
+	s.state.Paused, s.state.PauseReason = true, req.Reason
+	s.woken, s.redirect = true, true
+	s.logger.Info("source paused", "reason", req.Reason)
+	return s.status(), nil
+}
+
+// resume sends ticks again; those missed while paused follow the catch-up policy.
+func (s *source) resume(ctx workflow.Context) (Status, error) {
+	if s.state.Paused {
+		s.state.ResumedAt = workflow.Now(ctx)
+	}
+	s.state.Paused, s.state.PauseReason = false, ""
+	s.woken = true
+	s.logger.Info("source resumed")
+	return s.status(), nil
+}
+
+func (s *source) validateUpdate(_ workflow.Context, p ConfigPatch) error {
+	if err := s.refuseIfStopping(); err != nil {
+		return err
+	}
+	if p.Empty() {
+		return refusal("nothing to update: give at least one setting")
+	}
+	return p.Apply(s.cfg).Validate()
+}
+
+// update changes the configuration from the next tick. A new schedule starts from now: ticks
+// the old schedule still owed are skipped and counted, so a shorter interval does not set
+// off a burst of catch-up. A new sink also applies to a delivery in flight.
+func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
+	old := s.cfg
+	s.cfg = p.Apply(s.cfg).withDefaults()
+	if s.cfg.Interval != old.Interval || s.cfg.Cron != old.Cron || s.cfg.Timezone != old.Timezone {
+		now := workflow.Now(ctx)
+		var owed int64
+		for slot := s.sched.next(s.state.Cursor); !slot.After(now); slot = s.sched.next(slot) {
+			owed++
+		}
+		s.state.Skipped += owed
+		if now.After(s.state.Cursor) {
+			s.state.Cursor = now
+		}
+		s.state.Anchor = s.state.Cursor
+		sched, err := newSchedule(s.cfg, s.state.Anchor)
+		if err != nil {
+			s.cfg = old // the validator accepted it, so this cannot happen
+			return Status{}, err
+		}
+		s.sched = sched
+		s.logger.Info("schedule changed", "interval", s.cfg.Interval, "cron", s.cfg.Cron,
+			"timezone", s.cfg.Timezone, "skippedOwed", owed)
+	}
+	if s.cfg.Sink != old.Sink {
+		s.redirect = true
+	}
+	s.woken = true
+	s.logger.Info("source updated")
+	return s.status(), nil
+}
+
+func (s *source) validateTrigger(workflow.Context) error {
+	switch {
+	case s.state.Stopping:
+		return errStopping
+	case s.state.Paused:
+		return refusal("the source is paused: resume it first")
+	case len(s.state.Triggers) >= MaxPendingTriggers:
+		return fmt.Errorf("%d extra ticks are already waiting to be sent", MaxPendingTriggers)
+	}
+	return nil
+}
+
+// trigger asks for one extra tick now, with its own sequence number.
+func (s *source) trigger(ctx workflow.Context) (Status, error) {
+	s.state.Triggers = append(s.state.Triggers, workflow.Now(ctx))
+	s.woken = true
+	return s.status(), nil
+}
+
+// stop completes the source once the delivery in flight is done.
+func (s *source) stop(workflow.Context) (Status, error) {
+	s.state.Stopping = true
+	s.woken = true
+	s.logger.Info("source stopping")
+	return s.status(), nil
+}

@@ -198,6 +198,7 @@ func TestControlCommands(t *testing.T) {
 		t.Errorf("%d events after the source stopped", n-stoppedAt)
 	}
 	refused("stop", "stop", "--workflow-id", id)
+	recordHistory(t, addr, id, "source-v2-controls")
 }
 
 // TestCronMaxTicksAndDeadLetter starts a cron source with --max-ticks whose sink refuses one
@@ -244,6 +245,7 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	if n := len(sink.snapshot()); n != 3 {
 		t.Errorf("sink got %d events, want 3 (--max-ticks)", n)
 	}
+	recordHistory(t, addr, id, "source-v2-cron-dead-letter")
 }
 
 // checkContiguous: first deliveries carry sequences 1, 2, 3, … in order.
@@ -278,5 +280,46 @@ func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool
 			t.Fatalf("%s: not within %v", what, within)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestUpdatesSurviveContinueAsNew sends trigger after trigger to a source that continues as new
+// every two ticks: every accepted trigger must give exactly one extra tick.
+func TestUpdatesSurviveContinueAsNew(t *testing.T) {
+	sink := &eventSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	const id, triggers = "racing", 8
+
+	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "2"); !ok {
+		t.Fatalf("start: %s", out)
+	}
+	anchor := sink.waitFor(t, 1, time.Minute)[0].Time().Add(-200 * time.Millisecond)
+	for i := range triggers {
+		if out, ok := cli(addr, "trigger", "--workflow-id", id); !ok {
+			t.Fatalf("trigger %d: %s", i+1, out)
+		}
+	}
+	offGrid := func() int {
+		n := 0
+		for _, e := range sink.snapshot() {
+			if e.Time().Sub(anchor)%(200*time.Millisecond) != 0 {
+				n++
+			}
+		}
+		return n
+	}
+	waitUntil(t, fmt.Sprintf("%d triggered ticks arrive", triggers), 30*time.Second, func() bool { return offGrid() >= triggers })
+	time.Sleep(time.Second)
+	if n := offGrid(); n != triggers {
+		t.Errorf("%d triggered ticks arrived, want %d", n, triggers)
+	}
+	checkContiguous(t, sink.snapshot())
+	if out, ok := cli(addr, "stop", "--workflow-id", id); !ok {
+		t.Fatalf("stop: %s", out)
 	}
 }

@@ -176,7 +176,7 @@ func TestSourceEndToEndAcrossRestart(t *testing.T) {
 		t.Fatalf("second start said %q, want already running", out)
 	}
 	rec.waitFor(t, 5, 60*time.Second)
-	recordHistory(t, addr, "hello-cron")
+	recordHistory(t, addr, "hello-cron", "source-v2-interval")
 
 	stopProc(t, worker)
 	stopProc(t, dev)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	historypb "go.temporal.io/api/history/v1"
@@ -10,14 +11,17 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// recordHistory writes the source's current run history to $E2E_RECORD_HISTORY, for the replay
-// tests in workflows/testdata. Run: E2E_RECORD_HISTORY=$PWD/workflows/testdata/name.json make test
-func recordHistory(t *testing.T, addr, workflowID string) {
+// recordHistory writes the source's current run history to $E2E_RECORD_HISTORY/<name>.json,
+// for the replay tests in workflows/testdata. Run:
+// E2E_RECORD_HISTORY=$PWD/workflows/testdata go test -run 'TestSource|TestControl|TestCron' ./e2e/
+// and keep the histories of earlier versions: running sources must still replay.
+func recordHistory(t *testing.T, addr, workflowID, name string) {
 	t.Helper()
-	path := os.Getenv("E2E_RECORD_HISTORY")
-	if path == "" {
+	dir := os.Getenv("E2E_RECORD_HISTORY")
+	if dir == "" {
 		return
 	}
+	path := filepath.Join(dir, name+".json")
 	c, err := client.Dial(client.Options{HostPort: addr})
 	if err != nil {
 		t.Fatal(err)

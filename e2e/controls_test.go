@@ -323,3 +323,50 @@ func TestUpdatesSurviveContinueAsNew(t *testing.T) {
 		t.Fatalf("stop: %s", out)
 	}
 }
+
+// TestOneWorkerManySources runs three sources with their own settings on one worker: each
+// keeps its own unbroken stream.
+func TestOneWorkerManySources(t *testing.T) {
+	sink := &eventSink{}
+	srv := httptest.NewServer(sink)
+	defer srv.Close()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+
+	sources := map[string][]string{
+		"urn:a": {"--interval", "1s", "--type", "com.example.a"},
+		"urn:b": {"--interval", "700ms", "--type", "com.example.b", "--content-mode", "structured"},
+		"urn:c": {"--cron", "* * * * * *", "--type", "com.example.c", "--data", "tick", "--data-content-type", "text/plain"},
+	}
+	for src, args := range sources {
+		id := strings.TrimPrefix(src, "urn:")
+		if out, ok := cli(addr, append([]string{"start", "--workflow-id", id, "--source", src}, args...)...); !ok {
+			t.Fatalf("start %s: %s", id, out)
+		}
+	}
+	waitUntil(t, "four ticks from every source", time.Minute, func() bool {
+		n := map[string]int{}
+		for _, e := range sink.snapshot() {
+			n[e.Source()]++
+		}
+		return n["urn:a"] >= 4 && n["urn:b"] >= 4 && n["urn:c"] >= 4
+	})
+	bySource := map[string][]cloudevents.Event{}
+	for _, e := range sink.snapshot() {
+		bySource[e.Source()] = append(bySource[e.Source()], e)
+	}
+	for src, events := range bySource {
+		checkContiguous(t, events)
+		want := "com.example." + strings.TrimPrefix(src, "urn:")
+		for _, e := range events {
+			if e.Type() != want {
+				t.Errorf("source %s sent type %s, want %s", src, e.Type(), want)
+			}
+		}
+	}
+	if c := bySource["urn:c"][0]; string(c.Data()) != "tick" || c.DataContentType() != "text/plain" {
+		t.Errorf("source c: data %q of %s, want tick of text/plain", c.Data(), c.DataContentType())
+	}
+}

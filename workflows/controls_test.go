@@ -229,27 +229,44 @@ func TestSourceEnds(t *testing.T) {
 
 func TestCronSchedule(t *testing.T) {
 	// t0 is 2026-01-01 00:00 UTC, which is 01:00 in Paris (winter, UTC+1).
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	paris := Config{Cron: "30 2 * * *", Timezone: "Europe/Paris"}
+	withMax := func(c Config, n int64) Config { c.MaxTicks = n; return c }
 	tests := []struct {
-		name string
-		cfg  Config
-		want []time.Duration // scheduled offsets from t0
+		name  string
+		start time.Time
+		cfg   Config
+		want  []time.Time
 	}{
-		{"every 15 s, 6 fields", Config{Cron: "*/15 * * * * *", MaxTicks: 3}, []time.Duration{s(15), s(30), s(45)}},
-		{"hourly descriptor", Config{Cron: "@hourly", MaxTicks: 2}, []time.Duration{time.Hour, 2 * time.Hour}},
-		{"5 fields in a time zone", Config{Cron: "30 2 * * *", Timezone: "Europe/Paris", MaxTicks: 2},
-			[]time.Duration{90 * time.Minute, 24*time.Hour + 90*time.Minute}},
+		{"every 15 s, 6 fields", t0, Config{Cron: "*/15 * * * * *", MaxTicks: 3},
+			[]time.Time{t0.Add(s(15)), t0.Add(s(30)), t0.Add(s(45))}},
+		{"hourly descriptor", t0, Config{Cron: "@hourly", MaxTicks: 2}, []time.Time{t0.Add(time.Hour), t0.Add(2 * time.Hour)}},
+		{"5 fields in a time zone (winter, UTC+1)", t0, withMax(paris, 2),
+			[]time.Time{utc("2026-01-01T01:30:00Z"), utc("2026-01-02T01:30:00Z")}},
+		// 29 March 2026: Paris goes from 02:00 to 03:00, so 02:30 does not exist that day.
+		{"clocks go forward: skipped that day", utc("2026-03-28T12:00:00Z"), withMax(paris, 2),
+			[]time.Time{utc("2026-03-30T00:30:00Z"), utc("2026-03-31T00:30:00Z")}},
+		// 25 October 2026: Paris goes from 03:00 back to 02:00, so 02:30 happens twice.
+		{"clocks go back: fires twice", utc("2026-10-24T12:00:00Z"), withMax(paris, 3),
+			[]time.Time{utc("2026-10-25T00:30:00Z"), utc("2026-10-25T01:30:00Z"), utc("2026-10-26T01:30:00Z")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, answer{})
+			h.env.SetStartTime(tt.start)
 			h.finish(t, Input{Config: tt.cfg})
-			got := h.sent()
-			if len(got) != len(tt.want) {
-				t.Fatalf("sent %v, want ticks at %v", got, tt.want)
+			if len(h.got) != len(tt.want) {
+				t.Fatalf("sent %v, want ticks at %v", h.sent(), tt.want)
 			}
-			for i := range got {
-				if got[i].scheduled != tt.want[i] || got[i].at != tt.want[i] {
-					t.Errorf("tick %d scheduled +%v sent +%v, want +%v", i+1, got[i].scheduled, got[i].at, tt.want[i])
+			for i, d := range h.got {
+				if !d.tick.Time.Equal(tt.want[i]) || !d.at.Equal(tt.want[i]) {
+					t.Errorf("tick %d scheduled %v sent %v, want %v", i+1, d.tick.Time, d.at, tt.want[i])
 				}
 			}
 		})

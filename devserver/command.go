@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -45,6 +46,7 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
 	o.log.AddFlags(fs, "warn")
+	cmd.AddCommand(newHealthCommand())
 	return cmd
 }
 
@@ -82,11 +84,12 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
 		Namespaces: namespaces, Logger: log.NewZapLogger(zl),
 	})
-	if err != nil {
-		if o.ephemeral {
-			return fmt.Errorf("start: %w", err)
-		}
+	var dbErr *temporalite.DatabaseError
+	switch {
+	case errors.As(err, &dbErr) && !o.ephemeral:
 		return fmt.Errorf("invalid --db-filename %s: %w", o.dbFilename, err)
+	case err != nil:
+		return fmt.Errorf("start: %w", err)
 	}
 	fmt.Fprintf(stdout, "devserver ready: Temporal at %s, namespaces %s, database %s\n",
 		srv.Addr(), strings.Join(namespaces, ","), where)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -98,6 +99,9 @@ func (r *recorder) waitFor(t *testing.T, n int, within time.Duration) {
 // file whose end is shown if the test fails.
 func startProc(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
+	if name == "worker" && !slices.Contains(args, "--metrics-addr") {
+		args = append(args, "--metrics-addr", "127.0.0.1:0") // many workers run at once
+	}
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	out, err := os.CreateTemp(t.TempDir(), name+"-*.log")
 	if err != nil {
@@ -136,6 +140,25 @@ func stopProc(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
+// waitHTTP polls url until it answers status.
+func waitHTTP(t *testing.T, url string, status int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == status {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: not %d within 60 s (last: %v %v)", url, status, resp, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,8 +189,12 @@ func TestSourceEndToEndAcrossRestart(t *testing.T) {
 
 	// The worker starts first: it must wait for the server, not crash, since the ticks below
 	// can only be delivered by this worker.
-	worker := startProc(t, "worker", "--address", addr, "--sink", sinkSrv.URL)
+	ops := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	worker := startProc(t, "worker", "--address", addr, "--sink", sinkSrv.URL, "--metrics-addr", ops)
+	waitHTTP(t, "http://"+ops+"/healthz", http.StatusOK)
+	waitHTTP(t, "http://"+ops+"/readyz", http.StatusServiceUnavailable) // no server yet
 	dev := startProc(t, "devserver", "--db-filename", db, "--port", fmt.Sprint(port))
+	waitHTTP(t, "http://"+ops+"/readyz", http.StatusOK)
 	out := starter(t, addr, "start", "--interval", interval.String())
 	if !strings.Contains(out, "started source") {
 		t.Fatalf("first start said %q", out)
@@ -238,6 +265,7 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"worker", []string{"--log-level", "loud"}, nil, "--log-level"},
 		{"worker", []string{"--delivery-timeout", "30s"}, nil, "--delivery-timeout"},
 		{"worker", []string{"--delivery-timeout", "0s"}, nil, "--delivery-timeout"},
+		{"worker", []string{"--metrics-addr", "nope"}, nil, "--metrics-addr"},
 		{"starter", []string{"start", "--interval", "50ms"}, nil, "--interval"},
 		{"starter", []string{"start", "--sink", "nope"}, nil, "--sink"},
 		{"starter", []string{"start", "--interval", "soon"}, nil, "--interval"},

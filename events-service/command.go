@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/hello-cron/cronsource/internal/envflag"
+	"github.com/hello-cron/cronsource/internal/health"
 	"github.com/hello-cron/cronsource/internal/logging"
 )
 
@@ -55,6 +56,7 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 		"recent events (source+id) to remember, so a redelivery gets Duplicate and is not processed again; 0 turns it off")
 	envflag.Bind(fs, "dedupe-size", "DEDUPE_SIZE")
 	c.logOpts.AddFlags(fs, "info")
+	cmd.AddCommand(health.Command("http://127.0.0.1:8080/readyz"))
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
 	"go.uber.org/zap"
+
+	"github.com/hello-cron/cronsource/internal/health"
 )
 
 // maxBodyBytes is the largest request body the sink reads: 1 MiB.
@@ -25,7 +28,8 @@ type handler struct {
 	seen *seenEvents
 }
 
-// newHandler routes GET / to the greeting and POST / to the CloudEvent receiver, which
+// newHandler routes GET / to the greeting, GET /healthz and /readyz to the probes, and POST /
+// to the CloudEvent receiver, which
 // answers redeliveries of the events in seen with Duplicate. The mux answers other methods on
 // / with 405 and other paths with 404.
 func newHandler(log *zap.Logger, seen *seenEvents) http.Handler {
@@ -33,6 +37,8 @@ func newHandler(log *zap.Logger, seen *seenEvents) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.hello)
 	mux.HandleFunc("POST /{$}", h.receive)
+	// Serving requests is all it takes to be ready: it holds no connection to anything.
+	health.Register(mux, func(context.Context) error { return nil })
 	return mux
 }
 

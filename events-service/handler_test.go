@@ -45,6 +45,8 @@ func TestHandler(t *testing.T) {
 		wantEvent  map[string]string // fields of the one "event received" line, nil for no line
 	}{
 		{name: "hello", method: http.MethodGet, path: "/", wantStatus: http.StatusOK, wantBody: "Hello World!"},
+		{name: "alive", method: http.MethodGet, path: "/healthz", wantStatus: http.StatusOK, wantBody: "ok\n"},
+		{name: "ready", method: http.MethodGet, path: "/readyz", wantStatus: http.StatusOK, wantBody: "ready\n"},
 		{
 			name: "binary mode", method: http.MethodPost, path: "/", headers: binaryHeaders,
 			body:       strings.NewReader(`{"message":"Hello world!"}`),

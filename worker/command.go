@@ -11,6 +11,7 @@ import (
 
 	"github.com/hello-cron/cronsource/activities"
 	"github.com/hello-cron/cronsource/internal/envflag"
+	"github.com/hello-cron/cronsource/internal/health"
 	"github.com/hello-cron/cronsource/internal/logging"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/internal/temporalclient"
@@ -21,6 +22,7 @@ type options struct {
 	conn            temporalclient.Options
 	sink            string
 	deliveryTimeout time.Duration
+	metricsAddr     string
 	log             logging.Options
 }
 
@@ -45,7 +47,9 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	envflag.Bind(fs, "sink", "K_SINK", "SINK")
 	fs.DurationVar(&o.deliveryTimeout, "delivery-timeout", sink.DefaultRequestTimeout,
 		"how long one delivery attempt waits for the sink before it is retried")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /healthz and /readyz (empty: none)")
 	o.log.AddFlags(fs, "info")
+	cmd.AddCommand(health.Command("http://127.0.0.1:9090/readyz"))
 	return cmd
 }
 
@@ -76,6 +80,11 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
+	ops, err := listenOps(o.metricsAddr)
+	if err != nil {
+		return err
+	}
+	defer ops.close()
 
 	ctx := cmd.Context()
 	c, err := o.conn.Dial(ctx, logger)
@@ -92,6 +101,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	ops.polling.Store(&c)
 	logger.Info("worker started", zap.String("address", o.conn.Address),
 		zap.String("namespace", o.conn.Namespace), zap.String("taskQueue", o.conn.TaskQueue),
 		zap.String("sink", o.sink))

@@ -49,7 +49,7 @@ const loopback = "127.0.0.1"
 func Start(cfg Config) (*Server, error) {
 	db, err := openDatabase(cfg.DBFilename, cfg.Ephemeral)
 	if err != nil {
-		return nil, err
+		return nil, &DatabaseError{err}
 	}
 	srv, err := start(cfg, db)
 	if err != nil {
@@ -59,9 +59,15 @@ func Start(cfg Config) (*Server, error) {
 	return srv, nil
 }
 
+// DatabaseError is a failure to open or set up the database, as opposed to one of the server.
+type DatabaseError struct{ Err error }
+
+func (e *DatabaseError) Error() string { return e.Err.Error() }
+func (e *DatabaseError) Unwrap() error { return e.Err }
+
 func start(cfg Config, db *database) (*Server, error) {
 	if err := db.createNamespaces(cfg.Namespaces); err != nil {
-		return nil, err
+		return nil, &DatabaseError{err}
 	}
 	conf, err := serverConfig(cfg, db.sql)
 	if err != nil {

@@ -1,0 +1,13 @@
+# The devserver image: the generic one plus a data folder, owned by the non-root user, for the
+# SQLite file. Mount a volume there; the root filesystem can stay read-only.
+FROM scratch
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --chown=65532:65532 data /data
+COPY app /app
+USER 65532:65532
+# The server asks who runs it; without cgo that takes $USER. SQLite's temporary files go to TMPDIR.
+ENV USER=devserver HOME=/data TMPDIR=/data
+VOLUME /data
+EXPOSE 7233
+ENTRYPOINT ["/app"]
+CMD ["--ip", "0.0.0.0", "--db-filename", "/data/temporal.db", "--log-format", "json"]

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/internal/health"
+)
+
+// ops is the worker's operations endpoint on --metrics-addr: /healthz while the process runs,
+// /readyz once the worker polls and the Temporal server answers.
+type ops struct {
+	server  *http.Server
+	polling atomic.Pointer[client.Client] // set once the worker polls
+}
+
+// listenOps starts serving on addr; an empty addr serves nothing.
+func listenOps(addr string) (*ops, error) {
+	o := &ops{}
+	if addr == "" {
+		return o, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --metrics-addr %q: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	health.Register(mux, o.ready)
+	o.server = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = o.server.Serve(ln) }()
+	return o, nil
+}
+
+func (o *ops) ready(ctx context.Context) error {
+	c := o.polling.Load()
+	if c == nil {
+		return errors.New("the worker is not polling Temporal yet")
+	}
+	if _, err := (*c).CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		return fmt.Errorf("temporal server: %w", err)
+	}
+	return nil
+}
+
+// close stops serving, letting a probe in progress finish.
+func (o *ops) close() {
+	if o.server == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = o.server.Shutdown(ctx)
+}

@@ -5,8 +5,8 @@ COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --chown=65532:65532 data /data
 COPY app /app
 USER 65532:65532
-# The server asks who runs it; without cgo that takes $USER. SQLite's temporary files go to TMPDIR.
-ENV USER=devserver HOME=/data TMPDIR=/data
+# SQLite's temporary files go to TMPDIR.
+ENV TMPDIR=/data
 VOLUME /data
 EXPOSE 7233
 ENTRYPOINT ["/app"]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 
@@ -63,6 +64,11 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 		return fmt.Errorf("invalid --port %d: cannot listen on %s: %w", o.port, addr, err)
 	}
 	l.Close()
+	if os.Getenv("USER") == "" {
+		// The server asks who runs it (OpenTelemetry's process owner); without cgo, in an image
+		// with no /etc/passwd such as FROM scratch, that needs $USER.
+		_ = os.Setenv("USER", "devserver")
+	}
 	zl, err := o.log.New(stderr)
 	if err != nil {
 		return err

@@ -99,10 +99,19 @@ func (r *recorder) waitFor(t *testing.T, n int, within time.Duration) {
 // file whose end is shown if the test fails.
 func startProc(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
+	return startProcEnv(t, nil, name, args...)
+}
+
+// startProcEnv is startProc with env ("NAME=value") added to the test's environment.
+func startProcEnv(t *testing.T, env []string, name string, args ...string) *exec.Cmd {
+	t.Helper()
 	if name == "worker" && !slices.Contains(args, "--metrics-addr") {
 		args = append(args, "--metrics-addr", "127.0.0.1:0") // many workers run at once
 	}
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	out, err := os.CreateTemp(t.TempDir(), name+"-*.log")
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +275,11 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"worker", []string{"--delivery-timeout", "30s"}, nil, "--delivery-timeout"},
 		{"worker", []string{"--delivery-timeout", "0s"}, nil, "--delivery-timeout"},
 		{"worker", []string{"--metrics-addr", "nope"}, nil, "--metrics-addr"},
+		{"worker", []string{"--tls-cert", "client.pem"}, nil, "--tls-cert"},
+		{"worker", nil, []string{"TEMPORAL_TLS_CA=/nonexistent/ca.pem"}, "TEMPORAL_TLS_CA"},
+		{"worker", []string{"--tls-ca", "/nonexistent/ca.pem"}, []string{"TEMPORAL_TLS_CA=/dev/null"}, "--tls-ca"},
+		{"worker", nil, []string{"TEMPORAL_TLS_CERT=/nonexistent/client.pem", "TEMPORAL_TLS_KEY=/nonexistent/client.key"}, "TEMPORAL_TLS_CERT"},
+		{"worker", nil, []string{"TEMPORAL_API_KEY=sekret\nkey"}, "TEMPORAL_API_KEY"},
 		{"starter", []string{"start", "--interval", "50ms"}, nil, "--interval"},
 		{"starter", []string{"start", "--sink", "nope"}, nil, "--sink"},
 		{"starter", []string{"start", "--interval", "soon"}, nil, "--interval"},
@@ -288,6 +302,11 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"starter", []string{"update", "--interval", "1m", "--cron", "@hourly"}, nil, "--cron"},
 		{"starter", []string{"update"}, nil, "nothing to update"},
 		{"starter", []string{"list", "--output", "yaml"}, nil, "--output"},
+		{"starter", []string{"start", "--tls-cert", "client.pem"}, nil, "--tls-cert"},
+		{"starter", []string{"list"}, []string{"TEMPORAL_TLS_KEY=client.key"}, "TEMPORAL_TLS_KEY"},
+		{"starter", []string{"list"}, []string{"TEMPORAL_TLS_CA=/nonexistent/ca.pem"}, "TEMPORAL_TLS_CA"},
+		{"starter", []string{"describe", "--tls-ca", "/dev/null"}, nil, "--tls-ca"},
+		{"starter", []string{"list", "--api-key", "sekret\x01key"}, nil, "--api-key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.bin+" "+strings.Join(append(tt.args, tt.env...), " "), func(t *testing.T) {
@@ -301,6 +320,9 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 			lines := nonEmptyLines(string(out))
 			if len(lines) != 1 || !strings.Contains(lines[0], tt.want) {
 				t.Errorf("output %q: want one line naming %s", out, tt.want)
+			}
+			if strings.Contains(string(out), "sekret") {
+				t.Errorf("output %q shows the API key", out)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 			if err := envflag.Apply(cmd.Flags(), lookupEnv); err != nil {
 				return err
 			}
-			return r.conn.Validate()
+			return r.conn.Validate(cmd.Flags(), lookupEnv)
 		},
 	}
 	pf := cmd.PersistentFlags()

@@ -22,6 +22,7 @@ type options struct {
 	conn            temporalclient.Options
 	sink            string
 	deliveryTimeout time.Duration
+	oidcTokenFile   string
 	metricsAddr     string
 	log             logging.Options
 }
@@ -47,6 +48,8 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	envflag.Bind(fs, "sink", "K_SINK", "SINK")
 	fs.DurationVar(&o.deliveryTimeout, "delivery-timeout", sink.DefaultRequestTimeout,
 		"how long one delivery attempt waits for the sink before it is retried")
+	fs.StringVar(&o.oidcTokenFile, "oidc-token-file", sink.DefaultOIDCTokenFile,
+		"file whose token is sent to sinks as Authorization: Bearer, read at each delivery; no file, no header (empty: off)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /healthz and /readyz (empty: none)")
 	o.log.AddFlags(fs, "info")
 	cmd.AddCommand(health.Command("http://127.0.0.1:9090/readyz"))
@@ -54,7 +57,7 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 }
 
 func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool), stderr io.Writer) error {
-	if err := o.conn.Validate(); err != nil {
+	if err := o.conn.Validate(cmd.Flags(), lookupEnv); err != nil {
 		return err
 	}
 	if o.sink != "" {
@@ -97,14 +100,13 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	defer c.Close()
 
 	w := worker.New(c, o.conn.TaskQueue, workerOptions())
-	workflows.Register(w, activities.New(sink.NewHTTPClient(roots, o.deliveryTimeout), o.sink, overrides))
+	workflows.Register(w, activities.New(sink.NewHTTPClient(roots, o.deliveryTimeout, o.oidcTokenFile), o.sink, overrides))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	ops.polling.Store(&c)
-	logger.Info("worker started", zap.String("address", o.conn.Address),
-		zap.String("namespace", o.conn.Namespace), zap.String("taskQueue", o.conn.TaskQueue),
-		zap.String("sink", o.sink))
+	logger.Info("worker started", append(o.conn.LogFields(),
+		zap.String("sink", o.sink), zap.String("oidcTokenFile", o.oidcTokenFile))...)
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()

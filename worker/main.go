@@ -1,6 +1,6 @@
 // Command worker is the Temporal worker of the cron source: it runs the source workflows and
 // delivers their ticks to the sink. It follows the Knative ContainerSource contract: K_SINK,
-// K_CE_OVERRIDES, K_CA_CERTS, and SINK or --sink.
+// K_CE_OVERRIDES, K_CA_CERTS, the OIDC token at /oidc/token, and SINK or --sink.
 package main
 
 import (

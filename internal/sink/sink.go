@@ -1,6 +1,6 @@
 // Package sink holds the Knative sink contract as the worker reads it: the sink URL (K_SINK,
 // SINK or --sink), the CloudEvent overrides (K_CE_OVERRIDES), the extra CA certificates
-// (K_CA_CERTS), and the HTTP client that delivers to the sink.
+// (K_CA_CERTS), the OIDC token (/oidc/token), and the HTTP client that delivers to the sink.
 package sink
 
 import (
@@ -49,11 +49,12 @@ const DefaultRequestTimeout = 10 * time.Second
 
 // NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
 // reused across deliveries, a timeout on every attempt, no retries of its own (Temporal's retry
-// policy is the only retry layer). roots may be nil for the system pool.
-func NewHTTPClient(roots *x509.CertPool, timeout time.Duration) *http.Client {
+// policy is the only retry layer). roots may be nil for the system pool. When tokenFile exists,
+// every request carries its content as an OIDC bearer token; an empty tokenFile turns that off.
+func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, tokenFile string) *http.Client {
 	return &http.Client{
 		Timeout: timeout,
-		Transport: &http.Transport{
+		Transport: oidcTransport{file: tokenFile, base: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
@@ -64,6 +65,6 @@ func NewHTTPClient(roots *x509.CertPool, timeout time.Duration) *http.Client {
 			MaxIdleConnsPerHost:   32,
 			IdleConnTimeout:       90 * time.Second,
 			ForceAttemptHTTP2:     true,
-		},
+		}},
 	}
 }

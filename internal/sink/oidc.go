@@ -1,0 +1,77 @@
+package sink
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// DefaultOIDCTokenFile is where Knative mounts a source's OIDC token when the cluster has
+// OIDC sink authentication on.
+const DefaultOIDCTokenFile = "/oidc/token"
+
+// oidcTransport adds "Authorization: Bearer <token>" to every request, the token read from file
+// at each request, since Knative rotates it. No file, no header. A file that exists but cannot
+// be read, or is empty (being written, say), fails the request: sending it without the token
+// would get a 401, which is a rejection for good. The token is never put in an error.
+type oidcTransport struct {
+	file string
+	base http.RoundTripper
+}
+
+func (t oidcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.tokenFor(req) {
+		return t.base.RoundTrip(req)
+	}
+	token, err := readToken(t.file)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if token == "" {
+		return t.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context()) // a RoundTripper must not change the caller's request
+	r.Header.Set("Authorization", "Bearer "+token)
+	return t.base.RoundTrip(r)
+}
+
+// tokenFor reports whether req may carry the token: the first request to the sink, or a redirect
+// that stays on the same host. A redirect elsewhere gets no token, as net/http does for an
+// Authorization header it copies across redirects.
+func (t oidcTransport) tokenFor(req *http.Request) bool {
+	if t.file == "" {
+		return false
+	}
+	for prev := req.Response; prev != nil && prev.Request != nil; prev = prev.Request.Response {
+		if prev.Request.URL.Host != req.URL.Host {
+			return false
+		}
+	}
+	return true
+}
+
+// readToken returns the trimmed token in file, "" when there is no file.
+func readToken(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read OIDC token: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if token == "" {
+		return "", fmt.Errorf("read OIDC token: %s is empty", file)
+	}
+	return token, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}

@@ -1,0 +1,166 @@
+package sink
+
+import (
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// authSink records the Authorization header of each request it gets.
+type authSink struct {
+	*httptest.Server
+	mu    sync.Mutex
+	auths []string
+}
+
+func newAuthSink(t *testing.T, handler func(w http.ResponseWriter, r *http.Request) bool) *authSink {
+	t.Helper()
+	s := &authSink{}
+	s.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.auths = append(s.auths, r.Header.Get("Authorization"))
+		s.mu.Unlock()
+		if handler == nil || !handler(w, r) {
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *authSink) seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auths...)
+}
+
+func TestOIDCToken(t *testing.T) {
+	const token = "eyJhbGciOi.secret.token"
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, path string) // writes (or not) the token file
+		off      bool                            // tokenFile ""
+		want     string                          // the Authorization header the sink gets
+		wantErr  string                          // the request fails with this instead
+		redirect string                          // "same" or "other": the sink first redirects to that host
+	}{
+		{name: "no file, no header", setup: func(*testing.T, string) {}},
+		{name: "token, trimmed", setup: writeToken(token + "\n"), want: "Bearer " + token},
+		{name: "off", setup: writeToken(token), off: true},
+		{name: "empty file fails", setup: writeToken(" \n"), wantErr: "read OIDC token: "},
+		{name: "unreadable file fails", setup: func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o700); err != nil { // exists, but reading it fails
+				t.Fatal(err)
+			}
+		}, wantErr: "read OIDC token: read "},
+		{name: "permission denied fails", setup: func(t *testing.T, path string) {
+			if os.Geteuid() == 0 {
+				t.Skip("root reads any file")
+			}
+			writeToken(token)(t, path)
+			if err := os.Chmod(path, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: "read OIDC token: open "},
+		{name: "redirect on the same host keeps the token", setup: writeToken(token), redirect: "same",
+			want: "Bearer " + token},
+		{name: "redirect to another host drops the token", setup: writeToken(token), redirect: "other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "token")
+			tt.setup(t, path)
+			if tt.off {
+				path = ""
+			}
+			final := newAuthSink(t, nil)
+			first := final
+			if tt.redirect != "" {
+				target := final.URL + "/in" // another host: another port
+				first = newAuthSink(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path == "/in" {
+						return false
+					}
+					http.Redirect(w, r, target, http.StatusTemporaryRedirect)
+					return true
+				})
+				if tt.redirect == "same" {
+					target, final = first.URL+"/in", first
+				}
+			}
+			roots := x509.NewCertPool()
+			roots.AddCert(first.Certificate())
+			roots.AddCert(final.Certificate())
+			c := NewHTTPClient(roots, 5*time.Second, path)
+			resp, err := c.Post(first.URL, "application/json", strings.NewReader(`{}`))
+			if tt.wantErr != "" {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatal("delivered, want an error")
+				}
+				if !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), token) {
+					t.Fatalf("err = %v, want one containing %q and not the token", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			seen := final.seen()
+			if got := seen[len(seen)-1]; got != tt.want {
+				t.Errorf("Authorization %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestOIDCTokenIsReadAtEachRequest: a rotated token is sent from the next request on.
+func TestOIDCTokenIsReadAtEachRequest(t *testing.T) {
+	s := newAuthSink(t, nil)
+	path := filepath.Join(t.TempDir(), "token")
+	roots := x509.NewCertPool()
+	roots.AddCert(s.Certificate())
+	c := NewHTTPClient(roots, 5*time.Second, path)
+	for _, tok := range []string{"", "first", "second", ""} {
+		if tok == "" {
+			_ = os.Remove(path)
+		} else {
+			writeToken(tok)(t, path)
+		}
+		req, err := http.NewRequest(http.MethodPost, s.URL, strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if req.Header.Get("Authorization") != "" {
+			t.Error("the caller's request was changed")
+		}
+	}
+	want := []string{"", "Bearer first", "Bearer second", ""}
+	if got := s.seen(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Authorization headers %q, want %q", got, want)
+	}
+}
+
+func writeToken(token string) func(*testing.T, string) {
+	return func(t *testing.T, path string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -4,7 +4,7 @@ GO_BUILD := CGO_ENABLED=0 go build
 IMAGE_TAG ?= dev
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build run test faults lint images $(BINARIES)
+.PHONY: build run test faults bench lint images $(BINARIES)
 
 build: $(BINARIES)
 
@@ -35,6 +35,11 @@ test:
 faults:
 	@log=$$(mktemp); CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ >$$log 2>&1; rc=$$?; \
 	grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)' $$log; rm -f $$log; exit $$rc
+
+# The benchmarks against the baselines, about 25 minutes; prints a table and writes
+# bench/results/<date>.json. BENCH_FLAGS="--sizes 50 --measure 10s" for a quick look.
+bench: build
+	CGO_ENABLED=0 go run ./bench $(BENCH_FLAGS)
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi

@@ -22,6 +22,7 @@ type options struct {
 	ip         string
 	port       int
 	namespaces []string
+	stock      bool
 	log        logging.Options
 }
 
@@ -46,6 +47,7 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.ip, "ip", "127.0.0.1", "IP address the frontend listens on")
 	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
+	fs.BoolVar(&o.stock, "stock-settings", false, "use Temporal's stock dev-server settings (rollback journal, default timer shift), for benchmarks")
 	o.log.AddFlags(fs, "warn")
 	cmd.AddCommand(newHealthCommand())
 	return cmd
@@ -88,7 +90,7 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	}
 	srv, err := temporalite.Start(temporalite.Config{
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
-		Namespaces: namespaces, Logger: log.NewZapLogger(zl),
+		Namespaces: namespaces, Stock: o.stock, Logger: log.NewZapLogger(zl),
 	})
 	var dbErr *temporalite.DatabaseError
 	switch {

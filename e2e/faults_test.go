@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 )
 
 // faultInterval is every fault scenario's tick interval.
@@ -333,7 +331,7 @@ func startConcurrently(t *testing.T, r *faultRun, n int) {
 // terminate ends the source so that it stops ticking on the shared devserver.
 func terminate(t *testing.T, r *faultRun) {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: r.addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	c, err := client.Dial(client.Options{HostPort: r.addr, Logger: quietSDKLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/activities"
 	"github.com/hello-cron/cronsource/workflows"
@@ -40,12 +39,8 @@ func newStartCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			run, err := c.ExecuteWorkflow(cmd.Context(), client.StartWorkflowOptions{
-				ID:        id,
-				TaskQueue: r.conn.TaskQueue,
-				// A running source is never replaced: the second start fails and says so.
-				WorkflowExecutionErrorWhenAlreadyStarted: true,
-			}, workflows.CronSource, workflows.Input{Config: cfg})
+			run, err := c.ExecuteWorkflow(cmd.Context(), workflows.StartOptions(id, r.conn.TaskQueue),
+				workflows.CronSource, workflows.Input{Config: cfg})
 			var already *serviceerror.WorkflowExecutionAlreadyStarted
 			if errors.As(err, &already) {
 				fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, already.RunId)

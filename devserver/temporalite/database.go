@@ -24,7 +24,7 @@ type database struct {
 // exclusive lock so that no second server uses the same file, and sets up the schema if the
 // file does not exist yet. The file runs in WAL mode with synchronous=NORMAL: a crash of the
 // process (kill -9) loses no committed transaction and cannot corrupt the file.
-func openDatabase(path string, ephemeral bool) (*database, error) {
+func openDatabase(path string, ephemeral, stock bool) (*database, error) {
 	if ephemeral {
 		return &database{sql: &config.SQL{
 			PluginName:        sqliteplugin.PluginName,
@@ -43,11 +43,11 @@ func openDatabase(path string, ephemeral bool) (*database, error) {
 		lock.Close()
 		return nil, fmt.Errorf("database %s is in use by another devserver", path)
 	}
-	db := &database{lock: lock, sql: fileConfig(path, map[string]string{
-		"journal_mode": "wal",
-		"synchronous":  "NORMAL",
-		"busy_timeout": "10000",
-	})}
+	pragmas := map[string]string{"journal_mode": "wal", "synchronous": "NORMAL", "busy_timeout": "10000"}
+	if stock {
+		pragmas = map[string]string{"busy_timeout": "10000"} // SQLite's rollback journal, synchronous=FULL
+	}
+	db := &database{lock: lock, sql: fileConfig(path, pragmas)}
 	if err := setUpSchema(path); err != nil {
 		db.Close()
 		return nil, err
@@ -77,13 +77,31 @@ func setUpSchema(path string) error {
 			return fmt.Errorf("remove a leftover of an earlier set-up: %w", err)
 		}
 	}
-	if err := sqliteschema.SetupSchema(fileConfig(tmp, nil)); err != nil {
+	// No journal and no fsync per statement: a crash here only leaves a side file that the next
+	// start removes. The finished file is synced once, then renamed into place.
+	if err := sqliteschema.SetupSchema(fileConfig(tmp, map[string]string{"journal_mode": "off", "synchronous": "off"})); err != nil {
 		return fmt.Errorf("set up the database schema: %w", err)
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("sync the new database: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("move the new database into place: %w", err)
 	}
+	if err := syncFile(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("sync the database folder: %w", err)
+	}
 	return nil
+}
+
+// syncFile flushes a file, or a folder's entries, to disk.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 func (db *database) createNamespaces(names []string) error {

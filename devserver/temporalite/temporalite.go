@@ -32,7 +32,10 @@ type Config struct {
 	Port int
 	// Namespaces to create if they do not exist yet.
 	Namespaces []string
-	Logger     log.Logger
+	// Stock runs Temporal's stock dev-server settings instead of ours (rollback journal,
+	// default dynamic config), for benchmarks that show what the tuning buys.
+	Stock  bool
+	Logger log.Logger
 }
 
 // Server is a running embedded Temporal server.
@@ -47,7 +50,7 @@ const loopback = "127.0.0.1"
 // Start sets up the database if needed, creates the namespaces, and starts every service. It
 // returns once the frontend accepts connections.
 func Start(cfg Config) (*Server, error) {
-	db, err := openDatabase(cfg.DBFilename, cfg.Ephemeral)
+	db, err := openDatabase(cfg.DBFilename, cfg.Ephemeral, cfg.Stock)
 	if err != nil {
 		return nil, &DatabaseError{err}
 	}
@@ -92,7 +95,7 @@ func start(cfg Config, db *database) (*Server, error) {
 		temporal.WithLogger(cfg.Logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dynamicConfig(cfg.Stock)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create server: %w", err)
@@ -112,8 +115,11 @@ func (s *Server) Stop() {
 	s.db.Close()
 }
 
-// dynamicConfig holds the server settings that differ from Temporal's defaults.
-func dynamicConfig() dynamicconfig.StaticClient {
+// dynamicConfig holds the server settings that differ from Temporal's defaults; none when stock.
+func dynamicConfig(stock bool) dynamicconfig.StaticClient {
+	if stock {
+		return dynamicconfig.StaticClient{}
+	}
 	return dynamicconfig.StaticClient{
 		// Keep every source's mutable state cached: one host serves them all.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
@@ -121,8 +127,14 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// A worker that stops gracefully gets its outstanding polls answered empty, so that no
 		// task is handed to a poller that is going away.
 		dynamicconfig.EnableCancelWorkerPollsOnShutdown.Key(): true,
+		// Timers fire at most this late (default 1 s): a tick's lateness is bounded by it. The
+		// timer queue then reads the database more often; one shard on SQLite takes that easily.
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): TimerMaxTimeShift,
 	}
 }
+
+// TimerMaxTimeShift is the devserver's history.timerProcessorMaxTimeShift.
+const TimerMaxTimeShift = 10 * time.Millisecond
 
 // serverConfig is a single-host, single-shard cluster on the SQLite store.
 func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {

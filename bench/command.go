@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type options struct {
+	only    []string
+	binDir  string
+	sizes   []int
+	warmup  time.Duration
+	measure time.Duration
+	out     string
+}
+
+// report is everything one run measured; it is written as JSON.
+type report struct {
+	Date      string         `json:"date"`
+	Host      string         `json:"host"`
+	Load      []loadResult   `json:"load"`
+	History   *historyResult `json:"history,omitempty"`
+	Recovery  []recovery     `json:"recovery,omitempty"`
+	Footprint []footprint    `json:"footprint,omitempty"`
+	Errors    []string       `json:"errors,omitempty"`
+}
+
+func newCommand() *cobra.Command {
+	var o options
+	cmd := &cobra.Command{
+		Use:           "bench",
+		Short:         "Measure the cron source and its baselines on this machine",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.measure <= 0 || o.warmup < 0 {
+				return fmt.Errorf("invalid --measure %v or --warmup %v: must be positive", o.measure, o.warmup)
+			}
+			if len(o.sizes) == 0 {
+				return fmt.Errorf("invalid --sizes: give at least one")
+			}
+			return o.run(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all)")
+	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
+	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
+	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "ticking before each measured window")
+	fs.DurationVar(&o.measure, "measure", 60*time.Second, "length of each measured window")
+	fs.StringVar(&o.out, "out", filepath.Join("bench", "results", time.Now().Format("2006-01-02")+".json"), "JSON results file")
+	return cmd
+}
+
+func (o *options) run(ctx context.Context, stdout io.Writer) error {
+	rec, err := newRecorder()
+	if err != nil {
+		return err
+	}
+	defer rec.close()
+	host, _ := os.Hostname()
+	rep := report{Date: time.Now().UTC().Format(time.RFC3339), Host: host}
+	progress := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
+
+	type run struct {
+		scenario string
+		n        int
+		interval time.Duration
+	}
+	var runs []run
+	if o.wants("capacity") {
+		for _, n := range o.sizes {
+			runs = append(runs, run{"capacity", n, time.Second})
+		}
+	}
+	if o.wants("precision") {
+		runs = append(runs, run{"precision", 1, time.Second}, run{"precision", 1, 250 * time.Millisecond})
+	}
+	for _, r := range runs {
+		for _, name := range []string{"ours", "stock", "ticker"} {
+			progress("%s: %d sources every %v on %s", r.scenario, r.n, r.interval, name)
+			sys, err := o.system(ctx, name, rec.url)
+			if err != nil {
+				return err
+			}
+			res, err := runLoad(ctx, rec, sys, r.scenario, name, r.n, r.interval, o.warmup, o.measure)
+			sys.close()
+			if err != nil {
+				return fmt.Errorf("%s %d on %s: %w", r.scenario, r.n, name, err)
+			}
+			rep.Load = append(rep.Load, res)
+		}
+	}
+
+	// A failure from here on still leaves the figures above to print.
+	if o.wants("history") {
+		progress("history cost")
+		if rep.History, err = o.history(ctx, rec); err != nil {
+			rep.Errors = append(rep.Errors, "history: "+err.Error())
+		}
+	}
+	if o.wants("recovery") {
+		progress("recovery")
+		if rep.Recovery, err = o.recovery(ctx, rec); err != nil {
+			rep.Errors = append(rep.Errors, "recovery: "+err.Error())
+		}
+	}
+	if o.wants("footprint") {
+		progress("footprint")
+		if rep.Footprint, err = o.footprint(ctx, rec); err != nil {
+			rep.Errors = append(rep.Errors, "footprint: "+err.Error())
+		}
+	}
+
+	printReport(stdout, rep)
+	for _, e := range rep.Errors {
+		fmt.Fprintln(stdout, "error:", e)
+	}
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", o.out, err)
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", o.out)
+	return nil
+}
+
+func (o *options) wants(scenario string) bool {
+	return len(o.only) == 0 || slices.Contains(o.only, scenario)
+}
+
+// system starts a fresh system of the given name, posting to sinkURL.
+func (o *options) system(ctx context.Context, name, sinkURL string) (system, error) {
+	switch name {
+	case "ticker":
+		return newTicker(sinkURL), nil
+	default:
+		s, err := startStack(ctx, o.binDir, sinkURL, name == "stock")
+		if err != nil {
+			return nil, err
+		}
+		return ours{s}, nil
+	}
+}

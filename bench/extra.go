@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// historyResult is what one run of a source costs in Temporal history.
+type historyResult struct {
+	TicksPerRun    int     `json:"ticksPerRun"`
+	EventsAtCAN    int     `json:"historyEventsAtContinueAsNew"`
+	EventsPerTick  float64 `json:"historyEventsPerTick"`
+	SteadyPerTick  float64 `json:"historyEventsPerTickSteady"`
+	DefaultCANSize int     `json:"historyEventsAtDefaultContinueAsNew"`
+}
+
+// history runs one source at 100 ms that continues as new every 50 ticks, and counts the events
+// of its first run.
+func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, error) {
+	const ticks = 50
+	s, err := startStack(ctx, o.binDir, rec.url, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	run, err := s.client.ExecuteWorkflow(ctx, workflows.StartOptions("bench-history", "hello-cron"),
+		workflows.CronSource, workflows.Input{Config: workflows.Config{Interval: 100 * time.Millisecond, ContinueAsNewAfter: ticks}})
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		events, closed, err := countHistory(ctx, s.client, run.GetID(), run.GetRunID())
+		if err != nil {
+			return nil, err
+		}
+		if closed {
+			// The first and last few events start the run and continue it as new.
+			const overhead = 6
+			return &historyResult{TicksPerRun: ticks, EventsAtCAN: events,
+				EventsPerTick: float64(events) / ticks, SteadyPerTick: float64(events-overhead) / ticks,
+				DefaultCANSize: overhead + int(float64(events-overhead)/ticks*workflows.DefaultContinueAsNewAfter)}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("the history source did not continue as new within a minute")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func countHistory(ctx context.Context, c client.Client, id, runID string) (int, bool, error) {
+	it := c.GetWorkflowHistory(ctx, id, runID, false, 0)
+	n, closed := 0, false
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return 0, false, err
+		}
+		n++
+		closed = closed || e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+	}
+	return n, closed, nil
+}
+
+// recovery is how long sources take to tick again after a worker restart.
+type recovery struct {
+	Signal      string  `json:"signal"`
+	Sources     int     `json:"sources"`
+	FirstMs     float64 `json:"firstEventMs"`
+	AllMs       float64 `json:"allSourcesMs"`
+	MissingLeft int     `json:"sourcesNotBackWithin30s"`
+}
+
+// recovery restarts the worker of 50 ticking sources, after SIGTERM and after kill -9, and
+// times the first event and the last source to tick again, from the new worker's start.
+func (o *options) recovery(ctx context.Context, rec *recorder) ([]recovery, error) {
+	const n = 50
+	s, err := startStack(ctx, o.binDir, rec.url, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	rec.reset()
+	first := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	if err := (ours{s}).start(ctx, n, time.Second, first); err != nil {
+		return nil, err
+	}
+	var out []recovery
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		if err := sleepUntil(ctx, time.Now().Add(8*time.Second)); err != nil {
+			return nil, err
+		}
+		s.worker.stop(sig)
+		restarted := time.Now()
+		if err := s.startWorker(); err != nil {
+			return nil, err
+		}
+		if err := sleepUntil(ctx, restarted.Add(30*time.Second)); err != nil {
+			return nil, err
+		}
+		back := map[string]time.Time{}
+		var firstAt time.Time
+		for _, a := range rec.snapshot() {
+			if a.at.Before(restarted) {
+				continue
+			}
+			if firstAt.IsZero() || a.at.Before(firstAt) {
+				firstAt = a.at
+			}
+			if _, ok := back[a.source]; !ok {
+				back[a.source] = a.at
+			}
+		}
+		r := recovery{Signal: map[syscall.Signal]string{syscall.SIGTERM: "SIGTERM", syscall.SIGKILL: "kill -9"}[sig], Sources: n,
+			MissingLeft: n - len(back)}
+		if !firstAt.IsZero() {
+			r.FirstMs = ms(firstAt.Sub(restarted))
+		}
+		var last time.Time
+		for _, at := range back {
+			if at.After(last) {
+				last = at
+			}
+		}
+		if !last.IsZero() {
+			r.AllMs = ms(last.Sub(restarted))
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// footprint is the resident memory of the processes.
+type footprint struct {
+	State  string             `json:"state"`
+	RSSMiB map[string]float64 `json:"rssMiB"`
+}
+
+// footprint measures an idle stack; the loaded figures come from the capacity runs.
+func (o *options) footprint(ctx context.Context, rec *recorder) ([]footprint, error) {
+	s, err := startStack(ctx, o.binDir, rec.url, false)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	if err := sleepUntil(ctx, time.Now().Add(10*time.Second)); err != nil {
+		return nil, err
+	}
+	return []footprint{{State: "idle", RSSMiB: ours{s}.rss()}}, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func printReport(w io.Writer, rep report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\tsystem\tsources\tinterval\toffered/s\tdelivered/s\tdelivered\tp50 ms\tp99 ms\tmax ms\tCPU ms/tick\tRSS MiB\t")
+	for _, r := range rep.Load {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f%%\t%.0f\t%.0f\t%.0f\t%.2f\t%s\t\n", r.Scenario, r.System, r.Sources, r.Interval,
+			r.OfferedPerSec, r.DeliveredPerSec, 100*r.Window.Ratio, r.Window.P50, r.Window.P99, r.Window.Max, r.CPUPerTickMs, rssText(r.RSSMiB))
+	}
+	_ = tw.Flush()
+	if h := rep.History; h != nil {
+		fmt.Fprintf(w, "\nhistory: %.1f events per tick (%.1f steady), %d events at continue-as-new after %d ticks (~%d at the default %d)\n",
+			h.EventsPerTick, h.SteadyPerTick, h.EventsAtCAN, h.TicksPerRun, h.DefaultCANSize, workflows.DefaultContinueAsNewAfter)
+	}
+	for _, r := range rep.Recovery {
+		fmt.Fprintf(w, "recovery after %s: first event %.0f ms, all %d sources %.0f ms after the new worker started (%d not back)\n",
+			r.Signal, r.FirstMs, r.Sources, r.AllMs, r.MissingLeft)
+	}
+	for _, f := range rep.Footprint {
+		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
+	}
+}
+
+func rssText(m map[string]float64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var names []string
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// proc is one of our binaries, run by the benchmark.
+type proc struct {
+	cmd  *exec.Cmd
+	name string
+}
+
+func startProc(binDir, name string, args ...string) (*proc, error) {
+	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	log, err := os.CreateTemp("", "bench-"+name+"-*.log")
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	return &proc{cmd: cmd, name: name}, nil
+}
+
+// stop sends sig and waits for the process to exit.
+func (p *proc) stop(sig syscall.Signal) {
+	_ = p.cmd.Process.Signal(sig)
+	_, _ = p.cmd.Process.Wait()
+}
+
+// cpu is the process's user plus system CPU time so far.
+func (p *proc) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	const clockTicks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clockTicks
+}
+
+// rssMiB is the process's resident set size.
+func (p *proc) rssMiB() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// stack is a devserver on a fresh file and a worker posting to sink.
+type stack struct {
+	dir    string
+	binDir string
+	addr   string
+	port   int
+	stock  bool
+	sink   string
+	dev    *proc
+	worker *proc
+	client client.Client
+}
+
+func startStack(ctx context.Context, binDir, sink string, stock bool) (*stack, error) {
+	dir, err := os.MkdirTemp("", "bench-stack-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &stack{dir: dir, binDir: binDir, port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), stock: stock, sink: sink}
+	if err := s.startDev(); err != nil {
+		return nil, err
+	}
+	if err := s.startWorker(); err != nil {
+		return nil, err
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for {
+		s.client, err = client.DialContext(dialCtx, client.Options{HostPort: s.addr, Logger: quietLogger()})
+		if err == nil {
+			return s, nil
+		}
+		if dialCtx.Err() != nil {
+			s.close()
+			return nil, fmt.Errorf("devserver at %s: %w", s.addr, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (s *stack) startDev() error {
+	args := []string{"--db-filename", filepath.Join(s.dir, "temporal.db"), "--port", strconv.Itoa(s.port), "--log-level", "error"}
+	if s.stock {
+		args = append(args, "--stock-settings")
+	}
+	var err error
+	s.dev, err = startProc(s.binDir, "devserver", args...)
+	return err
+}
+
+func (s *stack) startWorker() error {
+	var err error
+	s.worker, err = startProc(s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
+		"--metrics-addr", "", "--log-level", "error")
+	return err
+}
+
+// cpu is the devserver's and the worker's CPU time so far.
+func (s *stack) cpu() time.Duration { return s.dev.cpu() + s.worker.cpu() }
+
+func (s *stack) close() {
+	if s.client != nil {
+		s.client.Close()
+	}
+	if s.worker != nil {
+		s.worker.stop(syscall.SIGTERM)
+	}
+	if s.dev != nil {
+		s.dev.stop(syscall.SIGTERM)
+	}
+	_ = os.RemoveAll(s.dir)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -14,12 +14,14 @@ import (
 )
 
 type options struct {
-	only    []string
-	binDir  string
-	sizes   []int
-	warmup  time.Duration
-	measure time.Duration
-	out     string
+	only       []string
+	systems    []string
+	timerShift string
+	binDir     string
+	sizes      []int
+	warmup     time.Duration
+	measure    time.Duration
+	out        string
 }
 
 // report is everything one run measured; it is written as JSON.
@@ -53,6 +55,8 @@ func newCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all)")
+	fs.StringSliceVar(&o.systems, "systems", []string{"ours", "stock", "ticker"}, "systems to load: ours, stock, ticker")
+	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for our runs (default: its own)")
 	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
 	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "ticking before each measured window")
@@ -86,7 +90,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 		runs = append(runs, run{"precision", 1, time.Second}, run{"precision", 1, 250 * time.Millisecond})
 	}
 	for _, r := range runs {
-		for _, name := range []string{"ours", "stock", "ticker"} {
+		for _, name := range o.systems {
 			progress("%s: %d sources every %v on %s", r.scenario, r.n, r.interval, name)
 			sys, err := o.system(ctx, name, rec.url)
 			if err != nil {
@@ -149,7 +153,7 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 	case "ticker":
 		return newTicker(sinkURL), nil
 	default:
-		s, err := startStack(ctx, o.binDir, sinkURL, name == "stock")
+		s, err := startStack(ctx, o.binDir, sinkURL, name == "stock", o.timerShift)
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,7 @@ type historyResult struct {
 // of its first run.
 func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, error) {
 	const ticks = 50
-	s, err := startStack(ctx, o.binDir, rec.url, false)
+	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ type recovery struct {
 // times the first event and the last source to tick again, from the new worker's start.
 func (o *options) recovery(ctx context.Context, rec *recorder) ([]recovery, error) {
 	const n = 50
-	s, err := startStack(ctx, o.binDir, rec.url, false)
+	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ type footprint struct {
 
 // footprint measures an idle stack; the loaded figures come from the capacity runs.
 func (o *options) footprint(ctx context.Context, rec *recorder) ([]footprint, error) {
-	s, err := startStack(ctx, o.binDir, rec.url, false)
+	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
 	if err != nil {
 		return nil, err
 	}

@@ -76,13 +76,14 @@ type stack struct {
 	addr   string
 	port   int
 	stock  bool
+	shift  string // the devserver's --timer-shift, empty for its default
 	sink   string
 	dev    *proc
 	worker *proc
 	client client.Client
 }
 
-func startStack(ctx context.Context, binDir, sink string, stock bool) (*stack, error) {
+func startStack(ctx context.Context, binDir, sink string, stock bool, shift string) (*stack, error) {
 	dir, err := os.MkdirTemp("", "bench-stack-")
 	if err != nil {
 		return nil, err
@@ -91,7 +92,7 @@ func startStack(ctx context.Context, binDir, sink string, stock bool) (*stack, e
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{dir: dir, binDir: binDir, port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), stock: stock, sink: sink}
+	s := &stack{dir: dir, binDir: binDir, port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), stock: stock, shift: shift, sink: sink}
 	if err := s.startDev(); err != nil {
 		return nil, err
 	}
@@ -117,6 +118,8 @@ func (s *stack) startDev() error {
 	args := []string{"--db-filename", filepath.Join(s.dir, "temporal.db"), "--port", strconv.Itoa(s.port), "--log-level", "error"}
 	if s.stock {
 		args = append(args, "--stock-settings")
+	} else if s.shift != "" {
+		args = append(args, "--timer-shift", s.shift)
 	}
 	var err error
 	s.dev, err = startProc(s.binDir, "devserver", args...)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/server/common/log"
@@ -23,6 +24,7 @@ type options struct {
 	port       int
 	namespaces []string
 	stock      bool
+	timerShift time.Duration
 	log        logging.Options
 }
 
@@ -48,12 +50,16 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
 	fs.BoolVar(&o.stock, "stock-settings", false, "use Temporal's stock dev-server settings (rollback journal, default timer shift), for benchmarks")
+	fs.DurationVar(&o.timerShift, "timer-shift", temporalite.DefaultTimerShift, "history.timerProcessorMaxTimeShift: how late a timer may fire")
 	o.log.AddFlags(fs, "warn")
 	cmd.AddCommand(newHealthCommand())
 	return cmd
 }
 
 func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
+	if o.timerShift <= 0 || o.timerShift > time.Minute {
+		return fmt.Errorf("invalid --timer-shift %v: must be more than 0 and at most 1m", o.timerShift)
+	}
 	if o.port < 1 || o.port > 65535 {
 		return fmt.Errorf("invalid --port %d: must be 1 to 65535", o.port)
 	}
@@ -90,7 +96,7 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	}
 	srv, err := temporalite.Start(temporalite.Config{
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
-		Namespaces: namespaces, Stock: o.stock, Logger: log.NewZapLogger(zl),
+		Namespaces: namespaces, Stock: o.stock, TimerShift: o.timerShift, Logger: log.NewZapLogger(zl),
 	})
 	var dbErr *temporalite.DatabaseError
 	switch {

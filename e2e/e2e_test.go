@@ -273,6 +273,7 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"devserver", []string{"--ip", "nope"}, nil, "--ip"},
 		{"devserver", []string{"--db-filename", "/dev/null/x.db"}, nil, "--db-filename"},
 		{"devserver", []string{"--ephemeral", "--db-filename", "x.db"}, nil, "--db-filename"},
+		{"devserver", []string{"--timer-shift", "0s"}, nil, "--timer-shift"},
 		{"worker", []string{"--sink", "events:8080"}, nil, "--sink"},
 		{"worker", nil, []string{"K_SINK=ftp://x"}, "K_SINK"},
 		{"worker", nil, []string{"K_CE_OVERRIDES={\"extensions\":{\"id\":\"x\"}}"}, "K_CE_OVERRIDES"},

@@ -34,8 +34,11 @@ type Config struct {
 	Namespaces []string
 	// Stock runs Temporal's stock dev-server settings instead of ours (rollback journal,
 	// default dynamic config), for benchmarks that show what the tuning buys.
-	Stock  bool
-	Logger log.Logger
+	Stock bool
+	// TimerShift is history.timerProcessorMaxTimeShift, how late a timer may fire; zero means
+	// DefaultTimerShift. Ignored when Stock.
+	TimerShift time.Duration
+	Logger     log.Logger
 }
 
 // Server is a running embedded Temporal server.
@@ -95,7 +98,7 @@ func start(cfg Config, db *database) (*Server, error) {
 		temporal.WithLogger(cfg.Logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicConfig(cfg.Stock)),
+		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create server: %w", err)
@@ -116,9 +119,13 @@ func (s *Server) Stop() {
 }
 
 // dynamicConfig holds the server settings that differ from Temporal's defaults; none when stock.
-func dynamicConfig(stock bool) dynamicconfig.StaticClient {
-	if stock {
+func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
+	if cfg.Stock {
 		return dynamicconfig.StaticClient{}
+	}
+	shift := cfg.TimerShift
+	if shift == 0 {
+		shift = DefaultTimerShift
 	}
 	return dynamicconfig.StaticClient{
 		// Keep every source's mutable state cached: one host serves them all.
@@ -129,12 +136,12 @@ func dynamicConfig(stock bool) dynamicconfig.StaticClient {
 		dynamicconfig.EnableCancelWorkerPollsOnShutdown.Key(): true,
 		// Timers fire at most this late (default 1 s): a tick's lateness is bounded by it. The
 		// timer queue then reads the database more often; one shard on SQLite takes that easily.
-		dynamicconfig.TimerProcessorMaxTimeShift.Key(): TimerMaxTimeShift,
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): shift,
 	}
 }
 
-// TimerMaxTimeShift is the devserver's history.timerProcessorMaxTimeShift.
-const TimerMaxTimeShift = 10 * time.Millisecond
+// DefaultTimerShift is the devserver's history.timerProcessorMaxTimeShift (Temporal's is 1 s).
+const DefaultTimerShift = 10 * time.Millisecond
 
 // serverConfig is a single-host, single-shard cluster on the SQLite store.
 func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {

@@ -125,10 +125,16 @@ func tick() Tick {
 
 func deliver(t *testing.T, a *Activities, tk Tick) (Receipt, error) {
 	t.Helper()
+	return execute(t, a, a.Deliver, tk)
+}
+
+// execute runs one of a's activities once in the test environment.
+func execute(t *testing.T, a *Activities, activityFn, arg any) (Receipt, error) {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.Deliver, tk)
+	v, err := env.ExecuteActivity(activityFn, arg)
 	if err != nil {
 		return Receipt{}, err
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 )
 
 func TestDeadLetter(t *testing.T) {
@@ -106,16 +105,5 @@ func TestDeadLetterWithoutASinkIsRejected(t *testing.T) {
 
 func deadLetter(t *testing.T, a *Activities, req DeadLetterRequest) (Receipt, error) {
 	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.DeadLetter, req)
-	if err != nil {
-		return Receipt{}, err
-	}
-	var r Receipt
-	if err := v.Get(&r); err != nil {
-		t.Fatal(err)
-	}
-	return r, nil
+	return execute(t, a, a.DeadLetter, req)
 }

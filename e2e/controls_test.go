@@ -102,9 +102,7 @@ func TestControlCommands(t *testing.T) {
 	sink := &eventSink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	addr := startDevserver(t)
 	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
 	const id = "controlled"
 
@@ -215,9 +213,7 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	dls := &eventSink{}
 	dlsSrv := httptest.NewServer(dls)
 	defer dlsSrv.Close()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	addr := startDevserver(t)
 	startProc(t, "worker", "--address", addr)
 	const id = "cron-dlq"
 
@@ -289,9 +285,7 @@ func TestUpdatesSurviveContinueAsNew(t *testing.T) {
 	sink := &eventSink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	addr := startDevserver(t)
 	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
 	const id, triggers = "racing", 8
 
@@ -330,9 +324,7 @@ func TestOneWorkerManySources(t *testing.T) {
 	sink := &eventSink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	addr := startDevserver(t)
 	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
 
 	sources := map[string][]string{

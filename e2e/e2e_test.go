@@ -154,6 +154,14 @@ func stopProc(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
+// startDevserver runs a devserver on a new file and returns its address.
+func startDevserver(t *testing.T) string {
+	t.Helper()
+	port := freePort(t)
+	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
+
 // waitHTTP polls url until it answers status.
 func waitHTTP(t *testing.T, url string, status int) {
 	t.Helper()

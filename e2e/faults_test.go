@@ -231,9 +231,7 @@ func describedRejected(want int64) func(*testing.T, *faultRun, []arrival) {
 // run in parallel, on one shared devserver unless they kill it. Each prints a verdict line;
 // `go test -v -run TestFaults ./e2e/` shows them.
 func TestFaults(t *testing.T) {
-	port := freePort(t)
-	shared := fmt.Sprintf("127.0.0.1:%d", port)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
+	shared := startDevserver(t)
 
 	var mu sync.Mutex
 	var verdicts []verdict

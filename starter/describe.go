@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -19,8 +18,8 @@ func newDescribeCommand(r *root) *cobra.Command {
 		Short: "Show a source's configuration and progress",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("invalid --output %q: must be text or json", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			c, err := r.dial(cmd.Context())
 			if err != nil {
@@ -32,9 +31,7 @@ func newDescribeCommand(r *root) *cobra.Command {
 				return err
 			}
 			if output == "json" {
-				enc := json.NewEncoder(r.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return writeJSON(r.stdout, st)
 			}
 			return describeText(r, st)
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -27,8 +26,8 @@ func newListCommand(r *root) *cobra.Command {
 		Short: "List the running sources in the namespace, with their state and next fire time",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" {
-				return fmt.Errorf("invalid --output %q: must be text or json", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			c, err := r.dial(cmd.Context())
 			if err != nil {
@@ -40,9 +39,7 @@ func newListCommand(r *root) *cobra.Command {
 				return err
 			}
 			if output == "json" {
-				enc := json.NewEncoder(r.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(sources)
+				return writeJSON(r.stdout, sources)
 			}
 			w := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "WORKFLOW ID\tSTATE\tSCHEDULE\tSEQUENCE\tNEXT FIRE TIME")

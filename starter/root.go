@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"time"
 
@@ -55,4 +57,19 @@ func (r *root) dial(ctx context.Context) (client.Client, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.connectTimeout)
 	defer cancel()
 	return r.conn.Dial(ctx, logger.With(zap.String("command", "starter")))
+}
+
+// checkOutput validates the --output of describe and list.
+func checkOutput(output string) error {
+	if output != "text" && output != "json" {
+		return fmt.Errorf("invalid --output %q: must be text or json", output)
+	}
+	return nil
+}
+
+// writeJSON prints v as indented JSON, for --output json.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

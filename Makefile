@@ -1,5 +1,5 @@
 BINARIES := devserver worker starter events-service
-GO_BUILD := CGO_ENABLED=0 go build
+GO_BUILD := CGO_ENABLED=0 go build -buildvcs=auto
 
 IMAGE_TAG ?= dev
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt

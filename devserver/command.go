@@ -15,6 +15,7 @@ import (
 
 	"github.com/hello-cron/cronsource/devserver/temporalite"
 	"github.com/hello-cron/cronsource/internal/logging"
+	"github.com/hello-cron/cronsource/internal/version"
 )
 
 type options struct {
@@ -31,6 +32,7 @@ type options struct {
 func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o options
 	cmd := &cobra.Command{
+		Version:       version.String(),
 		Use:           "devserver",
 		Short:         "Run an embedded Temporal server on SQLite",
 		Args:          cobra.NoArgs,

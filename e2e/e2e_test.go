@@ -352,3 +352,15 @@ func nonEmptyLines(s string) []string {
 	}
 	return lines
 }
+
+func TestVersionFlag(t *testing.T) {
+	for _, bin := range []string{"devserver", "worker", "starter"} {
+		t.Run(bin, func(t *testing.T) {
+			out, err := exec.Command(filepath.Join(binDir, bin), "--version").CombinedOutput()
+			lines := nonEmptyLines(string(out))
+			if err != nil || len(lines) != 1 || !strings.HasPrefix(lines[0], bin+" version ") {
+				t.Errorf("%s --version: %v %q, want one line %q", bin, err, out, bin+" version ...")
+			}
+		})
+	}
+}

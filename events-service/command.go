@@ -16,6 +16,7 @@ import (
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/health"
 	"github.com/hello-cron/cronsource/internal/logging"
+	"github.com/hello-cron/cronsource/internal/version"
 )
 
 // shutdownTimeout bounds how long in-flight requests may take to finish once the context ends.
@@ -39,6 +40,7 @@ type command struct {
 func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *cobra.Command {
 	c := &command{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
 	cmd := &cobra.Command{
+		Version:       version.String(),
 		Use:           "events-service",
 		Short:         "The hello-events sink: logs every CloudEvent POSTed to /",
 		Args:          cobra.NoArgs,

@@ -14,6 +14,7 @@ import (
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/logging"
 	"github.com/hello-cron/cronsource/internal/temporalclient"
+	"github.com/hello-cron/cronsource/internal/version"
 )
 
 // root holds what every subcommand shares: the connection and the output.
@@ -28,6 +29,7 @@ type root struct {
 func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *cobra.Command {
 	r := &root{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
 	cmd := &cobra.Command{
+		Version:       version.String(),
 		Use:           "starter",
 		Short:         "Start, control and inspect cron sources",
 		SilenceUsage:  true,

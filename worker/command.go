@@ -15,6 +15,7 @@ import (
 	"github.com/hello-cron/cronsource/internal/logging"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/internal/temporalclient"
+	"github.com/hello-cron/cronsource/internal/version"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -30,6 +31,7 @@ type options struct {
 func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.Command {
 	var o options
 	cmd := &cobra.Command{
+		Version:       version.String(),
 		Use:           "worker",
 		Short:         "Run the cron source's Temporal worker",
 		Args:          cobra.NoArgs,

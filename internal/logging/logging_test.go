@@ -3,6 +3,8 @@ package logging
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -33,6 +35,15 @@ func TestNew(t *testing.T) {
 			check: func(t *testing.T, out string) {
 				if !strings.Contains(out, "INFO") || !strings.Contains(out, "hello") {
 					t.Errorf("out = %q", out)
+				}
+			},
+		},
+		{
+			name: "auto is JSON when not on a terminal",
+			opts: Options{Level: "info", Format: "auto"},
+			check: func(t *testing.T, out string) {
+				if !json.Valid([]byte(out)) {
+					t.Errorf("not JSON: %q", out)
 				}
 			},
 		},
@@ -69,4 +80,47 @@ func requireEmpty(t *testing.T, out string) {
 	if out != "" {
 		t.Errorf("out = %q, want nothing", out)
 	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tty, ttyErr := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	tests := []struct {
+		name string
+		w    io.Writer
+		want bool
+	}{
+		{"buffer", &bytes.Buffer{}, false},
+		{"regular file", f, false},
+		{"character device /dev/null", devNull(t), true},
+	}
+	if ttyErr == nil {
+		defer tty.Close()
+		tests = append(tests, struct {
+			name string
+			w    io.Writer
+			want bool
+		}{"/dev/tty", tty, true})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isTerminal(tt.w); got != tt.want {
+				t.Errorf("isTerminal = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func devNull(t *testing.T) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

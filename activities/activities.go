@@ -15,6 +15,8 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	sinkpkg "github.com/hello-cron/cronsource/internal/sink"
 )
 
 // Activities delivers ticks. Its methods are registered as Temporal activities.
@@ -69,16 +71,17 @@ type outcomeLog struct {
 func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	receipt, err := a.send(ctx, t, sink, extensions, attempt)
-	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sink,
-		"attempt", attempt, "statusCode", receipt.StatusCode}, l.fields...)
+	// One structured line per attempt: which tick, how it went, how late after its time.
+	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),
+		"attempt", attempt, "statusCode", receipt.StatusCode, "lateness", time.Since(t.Time)}, l.fields...)
 	logger := activity.GetLogger(ctx)
 	switch {
 	case err == nil:
-		logger.Info(l.delivered, fields...)
+		logger.Info(l.delivered, append(fields, "status", "delivered")...)
 	case IsRejected(err):
-		logger.Error(l.rejected, append(fields, "error", err)...)
+		logger.Error(l.rejected, append(fields, "status", "rejected", "error", err)...)
 	default:
-		logger.Warn(l.retrying, append(fields, "error", err)...)
+		logger.Warn(l.retrying, append(fields, "status", "retrying", "error", err)...)
 	}
 	return receipt, err
 }

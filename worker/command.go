@@ -108,7 +108,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	}
 	ops.polling.Store(&c)
 	logger.Info("worker started", append(o.conn.LogFields(),
-		zap.String("sink", o.sink), zap.String("oidcTokenFile", o.oidcTokenFile))...)
+		zap.String("sink", sink.Redact(o.sink)), zap.String("oidcTokenFile", o.oidcTokenFile))...)
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()

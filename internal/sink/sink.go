@@ -28,6 +28,15 @@ func ParseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// Redact shows a sink URL in logs with any password in it masked.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
 // CACertPool returns the system pool plus the PEM certificates in pem (the content of
 // K_CA_CERTS). An empty pem gives nil, meaning the system pool alone.
 func CACertPool(pem string) (*x509.CertPool, error) {

@@ -105,3 +105,17 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Fatalf("err = %v, want one containing %q", err, want)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://events:8080/in", "http://events:8080/in"},
+		{"https://user:s3cret@sink.example.com/x", "https://user:xxxxx@sink.example.com/x"},
+		{"https://token@sink.example.com", "https://token@sink.example.com"},
+		{"not a url %%", "not a url %%"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -3,19 +3,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/hello-cron/cronsource/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newCommand(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		stop()
-		fmt.Fprintln(os.Stderr, "devserver:", err)
-		os.Exit(1)
-	}
+	cli.Main("devserver", newCommand(os.Stdout, os.Stderr))
 }

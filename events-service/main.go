@@ -5,19 +5,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/hello-cron/cronsource/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand(os.LookupEnv, os.Stdout, os.Stderr).ExecuteContext(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "events-service: %v\n", err)
-		os.Exit(1)
-	}
+	cli.Main("events-service", newRootCommand(os.LookupEnv, os.Stdout, os.Stderr))
 }

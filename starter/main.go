@@ -2,20 +2,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	_ "time/tzdata" // --timezone works the same on every machine and in FROM scratch images
+
+	"github.com/hello-cron/cronsource/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newRootCommand(os.LookupEnv, os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		stop()
-		fmt.Fprintln(os.Stderr, "starter:", err)
-		os.Exit(1)
-	}
+	cli.Main("starter", newRootCommand(os.LookupEnv, os.Stdout, os.Stderr))
 }

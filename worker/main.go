@@ -4,20 +4,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	_ "time/tzdata" // --timezone works the same on every machine and in FROM scratch images
+
+	"github.com/hello-cron/cronsource/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := newCommand(os.LookupEnv, os.Stderr).ExecuteContext(ctx); err != nil {
-		stop()
-		fmt.Fprintln(os.Stderr, "worker:", err)
-		os.Exit(1)
-	}
+	cli.Main("worker", newCommand(os.LookupEnv, os.Stderr))
 }

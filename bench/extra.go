@@ -22,7 +22,7 @@ type historyResult struct {
 	EventsAtCAN    int     `json:"historyEventsAtContinueAsNew"`
 	EventsPerTick  float64 `json:"historyEventsPerTick"`
 	SteadyPerTick  float64 `json:"historyEventsPerTickSteady"`
-	DefaultCANSize int     `json:"historyEventsAtDefaultContinueAsNew"`
+	DefaultCANSize int     `json:"historyEventsAtDefaultContinueAsNewExtrapolated"`
 }
 
 // history runs one source at 100 ms that continues as new every 50 ticks, and counts the events
@@ -41,16 +41,16 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		events, closed, err := countHistory(ctx, s.client, run.GetID(), run.GetRunID())
+		h, closed, err := readHistory(ctx, s.client, run.GetID(), run.GetRunID())
 		if err != nil {
 			return nil, err
 		}
 		if closed {
-			// The first and last few events start the run and continue it as new.
-			const overhead = 6
-			return &historyResult{TicksPerRun: ticks, EventsAtCAN: events,
-				EventsPerTick: float64(events) / ticks, SteadyPerTick: float64(events-overhead) / ticks,
-				DefaultCANSize: overhead + int(float64(events-overhead)/ticks*workflows.DefaultContinueAsNewAfter)}, nil
+			h.TicksPerRun = ticks
+			h.EventsPerTick = float64(h.EventsAtCAN) / ticks
+			// Extrapolated from the measured steady cost, for the default run length.
+			h.DefaultCANSize = h.EventsAtCAN + int(h.SteadyPerTick*float64(workflows.DefaultContinueAsNewAfter-ticks))
+			return h, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("the history source did not continue as new within a minute")
@@ -59,18 +59,28 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 	}
 }
 
-func countHistory(ctx context.Context, c client.Client, id, runID string) (int, bool, error) {
+// readHistory counts a run's events, and the events from one tick's activity to the next,
+// averaged over the run: the steady cost of a tick, without the run's start and end.
+func readHistory(ctx context.Context, c client.Client, id, runID string) (*historyResult, bool, error) {
 	it := c.GetWorkflowHistory(ctx, id, runID, false, 0)
 	n, closed := 0, false
+	var scheduled []int // event index of every ActivityTaskScheduled
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
-			return 0, false, err
+			return nil, false, err
+		}
+		if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+			scheduled = append(scheduled, n)
 		}
 		n++
 		closed = closed || e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 	}
-	return n, closed, nil
+	h := &historyResult{EventsAtCAN: n}
+	if k := len(scheduled); k > 1 {
+		h.SteadyPerTick = float64(scheduled[k-1]-scheduled[0]) / float64(k-1)
+	}
+	return h, closed, nil
 }
 
 // recovery is how long sources take to tick again after a worker restart.
@@ -171,7 +181,7 @@ func printReport(w io.Writer, rep report) {
 	}
 	_ = tw.Flush()
 	if h := rep.History; h != nil {
-		fmt.Fprintf(w, "\nhistory: %.1f events per tick (%.1f steady), %d events at continue-as-new after %d ticks (~%d at the default %d)\n",
+		fmt.Fprintf(w, "\nhistory: %.1f events per tick (%.1f steady), %d events at continue-as-new after %d ticks (~%d extrapolated to the default %d)\n",
 			h.EventsPerTick, h.SteadyPerTick, h.EventsAtCAN, h.TicksPerRun, h.DefaultCANSize, workflows.DefaultContinueAsNewAfter)
 	}
 	for _, r := range rep.Recovery {

@@ -21,9 +21,10 @@ type proc struct {
 	name string
 }
 
-func startProc(binDir, name string, args ...string) (*proc, error) {
+// startProc runs binDir/name with its output in a log file under logDir.
+func startProc(logDir, binDir, name string, args ...string) (*proc, error) {
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
-	log, err := os.CreateTemp("", "bench-"+name+"-*.log")
+	log, err := os.CreateTemp(logDir, name+"-*.log")
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +123,13 @@ func (s *stack) startDev() error {
 		args = append(args, "--timer-shift", s.shift)
 	}
 	var err error
-	s.dev, err = startProc(s.binDir, "devserver", args...)
+	s.dev, err = startProc(s.dir, s.binDir, "devserver", args...)
 	return err
 }
 
 func (s *stack) startWorker() error {
 	var err error
-	s.worker, err = startProc(s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
+	s.worker, err = startProc(s.dir, s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
 		"--metrics-addr", "", "--log-level", "error")
 	return err
 }

@@ -37,7 +37,7 @@ func New(client *http.Client, defaultSink string, overrides map[string]string) *
 type Receipt struct {
 	Sink       string
 	StatusCode int
-	Attempt    int32 // the activity attempt that delivered it, from 1
+	Attempt    int32 // the attempt that delivered it, from 1
 }
 
 // Deliver posts the tick's event to its sink once. It returns a Receipt for a 2xx answer, a
@@ -69,7 +69,7 @@ type outcomeLog struct {
 // post sends the tick's event to sink once, heartbeating while it waits, and classifies and logs
 // the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil value removes one.
 func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
-	attempt := activity.GetInfo(ctx).Attempt
+	attempt := t.EarlierAttempts + activity.GetInfo(ctx).Attempt
 	receipt, err := a.send(ctx, t, sink, extensions, attempt)
 	// One structured line per attempt: which tick, how it went, how late after its time.
 	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),

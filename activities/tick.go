@@ -46,6 +46,9 @@ type Tick struct {
 	// DataContentType is the media type of Data; empty means application/json. It is ignored
 	// when Data is nil: the default payload is always application/json.
 	DataContentType string
+	// EarlierAttempts were made before this activity took the tick over, so that attempts
+	// are numbered across both.
+	EarlierAttempts int32 `json:",omitempty"`
 }
 
 // Data is the default payload: the original demo's shape.

@@ -196,15 +196,24 @@ func TestControlCommands(t *testing.T) {
 		t.Errorf("%d events after the source stopped", n-stoppedAt)
 	}
 	refused("stop", "stop", "--workflow-id", id)
-	recordHistory(t, addr, id, "source-v2-controls")
+	recordHistory(t, addr, id, "source-v3-controls")
 }
 
 // TestCronMaxTicksAndDeadLetter starts a cron source with --max-ticks whose sink refuses one
-// tick for good, and checks that the tick went to the dead-letter sink the Knative way.
+// tick for good and fails the first attempt of another, and checks that the refused tick went
+// to the dead-letter sink the Knative way and the failed one was sent again.
 func TestCronMaxTicksAndDeadLetter(t *testing.T) {
+	var mu sync.Mutex
+	failed := false
 	sink := &eventSink{status: func(e cloudevents.Event) int {
-		if seqOf(e) == 2 {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case seqOf(e) == 2:
 			return http.StatusUnprocessableEntity
+		case seqOf(e) == 3 && !failed:
+			failed = true
+			return http.StatusServiceUnavailable
 		}
 		return http.StatusOK
 	}}
@@ -222,7 +231,11 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	if !ok || !strings.Contains(out, `on cron "* * * * * *" (UTC)`) {
 		t.Fatalf("start: %q", out)
 	}
-	events := sink.waitFor(t, 3, time.Minute)
+	attempts := sink.waitFor(t, 4, time.Minute)
+	if attempts[3].ID() != attempts[2].ID() {
+		t.Fatalf("attempt 4 sent %s, want tick 3 again (%s) after its 503", attempts[3].ID(), attempts[2].ID())
+	}
+	events := attempts[:3]
 	for i, e := range events {
 		if e.Time().Nanosecond() != 0 || (i > 0 && e.Time().Sub(events[i-1].Time()) != time.Second) {
 			t.Errorf("cron tick %d at %v: not on whole seconds, one second apart", seqOf(e), e.Time())
@@ -238,10 +251,10 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 		out, ok := cli(addr, "list")
 		return ok && !strings.Contains(out, id)
 	})
-	if n := len(sink.snapshot()); n != 3 {
-		t.Errorf("sink got %d events, want 3 (--max-ticks)", n)
+	if n := len(sink.snapshot()); n != 4 {
+		t.Errorf("sink got %d attempts, want 4: 3 ticks (--max-ticks) and one retry", n)
 	}
-	recordHistory(t, addr, id, "source-v2-cron-dead-letter")
+	recordHistory(t, addr, id, "source-v3-cron-dead-letter-retry")
 }
 
 // checkContiguous: first deliveries carry sequences 1, 2, 3, … in order.

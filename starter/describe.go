@@ -68,6 +68,7 @@ func describeText(r *root, st workflows.Status) error {
 		{"sink", orNone(st.Sink, "(the worker's)")},
 		{"dead-letter sink", orNone(st.DeadLetterSink, "none")},
 		{"last sequence", fmt.Sprint(st.Sequence)},
+		{"in flight", inFlightText(st.InFlight)},
 		{"next fire time", nextText(st)},
 		{"next fire times", orNone(strings.Join(next, ", "), "none")},
 		{"delivered", fmt.Sprint(st.Delivered)},
@@ -80,4 +81,11 @@ func describeText(r *root, st workflows.Status) error {
 		fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
 	}
 	return w.Flush()
+}
+
+func inFlightText(t *workflows.TickStatus) string {
+	if t == nil {
+		return "none"
+	}
+	return fmt.Sprintf("tick %d (id %s, time %s)", t.Sequence, t.ID, t.Time.Format(time.RFC3339Nano))
 }

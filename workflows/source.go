@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,6 +87,23 @@ func deliveryOptions() workflow.ActivityOptions {
 	}
 }
 
+// localDeliveryOptions are for a tick's first attempt, a local activity: one attempt, retried
+// by the regular activity. A worker that dies during it loses its workflow task, and the next
+// worker sends the tick again after TaskTimeout.
+func localDeliveryOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: AttemptTimeout,
+		RetryPolicy: &temporal.RetryPolicy{
+			MaximumAttempts:        1,
+			NonRetryableErrorTypes: []string{activities.ErrRejected},
+		},
+	}
+}
+
+// localDeliveryChange versions the first attempt as a local activity: runs recorded before it
+// replay with regular activities only.
+const localDeliveryChange = "local-delivery"
+
 // CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
 // are delivered strictly in order; ticks missed while the worker or the sink was down, or
 // while the source was paused, follow the catch-up policy. Updates control it while it runs.
@@ -139,6 +157,8 @@ type source struct {
 	// redirect: the sink changed or the source was paused; an in-flight delivery stops
 	// retrying and is sent again later.
 	redirect bool
+	// localFirst: a tick's first attempt is a local activity.
+	localFirst bool
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {
@@ -165,6 +185,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
 	}
 	s.sched = sched
+	s.localFirst = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
 	return s, nil
 }
 
@@ -290,22 +311,16 @@ func (s *source) tick(t time.Time) activities.Tick {
 // sink interrupts the retries: then f stays in flight and is sent again next.
 func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 	s.state.InFlight = f
-	var a *activities.Activities // names the activities; never called here
-	actx, cancel := workflow.WithCancel(workflow.WithActivityOptions(ctx, deliveryOptions()))
-	defer cancel()
 	s.redirect = false
-	future := workflow.ExecuteActivity(actx, a.Deliver, f.Tick)
-	if err := workflow.Await(ctx, func() bool { return future.IsReady() || s.redirect }); err != nil {
-		return err
-	}
-	if !future.IsReady() {
+	ctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	receipt, interrupted, err := s.send(ctx, f.Tick)
+	if interrupted {
 		cancel()
 		s.logger.Info("delivery interrupted; the tick will be sent again", "sequence", f.Tick.Sequence,
 			"id", f.Tick.ID, "paused", s.state.Paused)
 		return nil
 	}
-	var receipt activities.Receipt
-	err := future.Get(ctx, &receipt)
 	switch {
 	case err == nil:
 		s.state.Delivered++
@@ -315,7 +330,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 		rejection, _ := activities.RejectionOf(err)
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
-		if err := s.deadLetter(actx, f.Tick, rejection); err != nil {
+		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
 			return err
 		}
 	default:
@@ -329,6 +344,53 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 	return nil
 }
 
+// send delivers tick and returns the first attempt's answer that is not a retry, or reports
+// that a redirect interrupted it. The first attempt is a local activity: on the happy path a
+// tick then costs its timer, one workflow task and one marker in the history. A retryable
+// failure hands the tick, after the retry delay, to the regular activity, whose retries
+// Temporal schedules and shows as a pending activity.
+func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, interrupted bool, err error) {
+	var a *activities.Activities // names the activities; never called here
+	if s.localFirst {
+		lctx := workflow.WithLocalActivityOptions(ctx, localDeliveryOptions())
+		interrupted, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
+		if interrupted || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
+			return receipt, interrupted, err
+		}
+		if _, err := workflow.AwaitWithTimeout(ctx, retryDelay(err), func() bool { return s.redirect }); err != nil {
+			return receipt, false, err
+		}
+		if s.redirect {
+			return receipt, true, nil
+		}
+		tick.EarlierAttempts = 1
+	}
+	actx := workflow.WithActivityOptions(ctx, deliveryOptions())
+	interrupted, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
+	return receipt, interrupted, err
+}
+
+// await waits for an activity's result, unless a redirect comes first.
+func (s *source) await(ctx workflow.Context, future workflow.Future, result any) (interrupted bool, err error) {
+	if err := workflow.Await(ctx, func() bool { return future.IsReady() || s.redirect }); err != nil {
+		return false, err
+	}
+	if !future.IsReady() {
+		return true, nil
+	}
+	return false, future.Get(ctx, result)
+}
+
+// retryDelay is how long to wait after a failed first attempt: as long as the sink's
+// Retry-After asked, or the retry policy's first interval.
+func retryDelay(err error) time.Duration {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NextRetryDelay() > 0 {
+		return appErr.NextRetryDelay()
+	}
+	return deliveryOptions().RetryPolicy.InitialInterval
+}
+
 // deadLetter posts a rejected tick to the dead-letter sink, if the source has one.
 func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
 	if s.cfg.DeadLetterSink == "" {
@@ -336,7 +398,7 @@ func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejectio
 	}
 	var a *activities.Activities
 	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
-	err := workflow.ExecuteActivity(ctx, a.DeadLetter, req).Get(ctx, nil)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deliveryOptions()), a.DeadLetter, req).Get(ctx, nil)
 	switch {
 	case err == nil:
 		s.state.DeadLettered++

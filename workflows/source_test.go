@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -60,7 +61,7 @@ func newHarness(t *testing.T, ans answer) *harness {
 			return 0
 		}
 		return ans.delay(len(h.starts) - 1)
-	}).Return(func(_ context.Context, tick activities.Tick) (activities.Receipt, error) {
+	}).Return(func(ctx context.Context, tick activities.Tick) (activities.Receipt, error) {
 		h.mu.Lock()
 		n := len(h.got)
 		h.got = append(h.got, delivery{tick: tick, at: h.starts[n]})
@@ -70,7 +71,7 @@ func newHarness(t *testing.T, ans answer) *harness {
 				return activities.Receipt{}, err
 			}
 		}
-		return activities.Receipt{StatusCode: 200}, nil
+		return activities.Receipt{StatusCode: 200, Attempt: tick.EarlierAttempts + activity.GetInfo(ctx).Attempt}, nil
 	})
 	h.env.OnActivity(a.DeadLetter, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, req activities.DeadLetterRequest) (activities.Receipt, error) {
@@ -149,25 +150,56 @@ func TestCatchUpDeliversMissedTicksBackToBack(t *testing.T) {
 }
 
 func TestRetriesResendTheSameEvent(t *testing.T) {
-	h := newHarness(t, answer{err: func(n int, _ activities.Tick) error {
-		if n < 3 {
-			return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable)
-		}
-		return nil
-	}})
-	h.run(t, Input{Config: Config{Interval: time.Second, ContinueAsNewAfter: 2}})
+	for _, tc := range []struct {
+		name string
+		err  error
+		// wait is the least time between the first attempt, a local activity, and the second,
+		// the regular activity's first.
+		wait time.Duration
+	}{
+		{"503", temporal.NewApplicationError("sink answered 503", activities.ErrRetryable), time.Second},
+		{"429 with Retry-After", temporal.NewApplicationErrorWithOptions("sink answered 429", activities.ErrRetryable,
+			temporal.ApplicationErrorOptions{NextRetryDelay: 5 * time.Second}), 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, answer{err: func(n int, _ activities.Tick) error {
+				if n < 3 {
+					return tc.err
+				}
+				return nil
+			}})
+			next := h.run(t, Input{Config: Config{Interval: time.Second, ContinueAsNewAfter: 2}})
 
-	if len(h.got) != 5 {
-		t.Fatalf("got %d calls, want 3 failed attempts of tick 1, its success and tick 2", len(h.got))
-	}
-	first := h.got[0].tick
-	for i := 1; i < 4; i++ {
-		if !reflect.DeepEqual(h.got[i].tick, first) {
-			t.Errorf("attempt %d sent %+v, want the same tick as attempt 1: %+v", i+1, h.got[i].tick, first)
-		}
-	}
-	if h.got[4].tick.Sequence != 2 || h.got[4].tick.ID == first.ID {
-		t.Errorf("after the retries got tick %+v, want sequence 2 with a new id", h.got[4].tick)
+			if len(h.got) != 5 {
+				t.Fatalf("got %d calls, want 3 failed attempts of tick 1, its success and tick 2", len(h.got))
+			}
+			first := h.got[0].tick
+			if first.EarlierAttempts != 0 {
+				t.Errorf("first attempt has EarlierAttempts %d, want 0", first.EarlierAttempts)
+			}
+			want, err := first.Event(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < 4; i++ {
+				tick := h.got[i].tick
+				if tick.EarlierAttempts != 1 {
+					t.Errorf("attempt %d: EarlierAttempts %d, want 1: the local attempt", i+1, tick.EarlierAttempts)
+				}
+				if got, err := tick.Event(nil); err != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("attempt %d sent %v (%v), want the same event as attempt 1: %v", i+1, got, err, want)
+				}
+			}
+			if gap := h.got[1].at.Sub(h.got[0].at); gap < tc.wait {
+				t.Errorf("second attempt %v after the first, want at least %v", gap, tc.wait)
+			}
+			if h.got[4].tick.Sequence != 2 || h.got[4].tick.ID == first.ID || h.got[4].tick.EarlierAttempts != 0 {
+				t.Errorf("after the retries got tick %+v, want sequence 2 with a new id, sent locally first", h.got[4].tick)
+			}
+			if next.State.Retried != 3 || next.State.Delivered != 2 {
+				t.Errorf("state counts retried %d delivered %d, want 3 and 2", next.State.Retried, next.State.Delivered)
+			}
+		})
 	}
 }
 
@@ -234,31 +266,57 @@ func TestContinuesAsNewWhenTheServerSuggests(t *testing.T) {
 }
 
 func TestStatusQuery(t *testing.T) {
-	h := newHarness(t, answer{})
-	var st Status
-	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(QueryStatus)
-		if err != nil {
-			t.Errorf("query: %v", err)
-			return
+	times := func(from int) []time.Time {
+		var ts []time.Time
+		for n := from; n < from+NextFireTimes; n++ {
+			ts = append(ts, t0.Add(time.Duration(n)*10*time.Second))
 		}
-		if err := v.Get(&st); err != nil {
-			t.Errorf("decode status: %v", err)
-		}
-	}, 25*time.Second)
-	h.run(t, Input{Config: Config{Interval: 10 * time.Second, Sink: "http://sink:8080", ContinueAsNewAfter: 4}})
-
-	var next []time.Time
-	for n := 3; n < 3+NextFireTimes; n++ {
-		next = append(next, t0.Add(time.Duration(n)*10*time.Second))
+		return ts
 	}
-	want := Status{
-		WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
-		Sink: "http://sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 2,
-		LastScheduledTime: t0.Add(20 * time.Second), NextFireTime: &next[0], NextFireTimes: next, Delivered: 2,
-	}
-	if diff := statusDiff(st, want); diff != "" {
-		t.Errorf("status: %s", diff)
+	idle, busy := times(3), times(2)
+	for _, tc := range []struct {
+		name string
+		sink string
+		ans  answer
+		want Status
+	}{
+		{
+			name: "between ticks", sink: "http://sink:8080",
+			want: Status{
+				WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
+				Sink: "http://sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 2,
+				LastScheduledTime: t0.Add(20 * time.Second), NextFireTime: &idle[0], NextFireTimes: idle, Delivered: 2,
+			},
+		},
+		{
+			name: "tick in flight, sink password masked", sink: "http://user:secret@sink:8080",
+			ans: answer{delay: func(n int) time.Duration { return time.Duration(n) * 20 * time.Second }},
+			want: Status{
+				WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
+				Sink: "http://user:xxxxx@sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 1,
+				LastScheduledTime: t0.Add(10 * time.Second), NextFireTime: &busy[0], NextFireTimes: busy, Delivered: 1,
+				InFlight: &TickStatus{Sequence: 2, ID: "default-test-run-id-2", Time: t0.Add(20 * time.Second)},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.ans)
+			var st Status
+			h.env.RegisterDelayedCallback(func() {
+				v, err := h.env.QueryWorkflow(QueryStatus)
+				if err != nil {
+					t.Errorf("query: %v", err)
+					return
+				}
+				if err := v.Get(&st); err != nil {
+					t.Errorf("decode status: %v", err)
+				}
+			}, 25*time.Second)
+			h.run(t, Input{Config: Config{Interval: 10 * time.Second, Sink: tc.sink, ContinueAsNewAfter: 4}})
+			if diff := statusDiff(st, tc.want); diff != "" {
+				t.Errorf("status: %s", diff)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,10 @@
 package workflows
 
-import "time"
+import (
+	"time"
+
+	"github.com/hello-cron/cronsource/internal/sink"
+)
 
 // QueryStatus is the name of the query that returns a source's Status.
 const QueryStatus = "status"
@@ -25,8 +29,9 @@ type Status struct {
 	Catchup       string     `json:"catchup"`
 	CatchupWindow string     `json:"catchupWindow,omitempty"`
 
-	Type            string `json:"type"`
-	Source          string `json:"source"`
+	Type   string `json:"type"`
+	Source string `json:"source"`
+	// Sink and DeadLetterSink have any password in them masked.
 	Sink            string `json:"sink"` // empty: the worker's sink
 	DeadLetterSink  string `json:"deadLetterSink,omitempty"`
 	ContentMode     string `json:"contentMode"`
@@ -41,6 +46,8 @@ type Status struct {
 	NextFireTime    *time.Time  `json:"nextFireTime"`
 	NextFireTimes   []time.Time `json:"nextFireTimes"`
 	PendingTriggers int         `json:"pendingTriggers"`
+	// InFlight is the tick being sent, if one is: being retried, or waiting for a resume.
+	InFlight *TickStatus `json:"inFlight,omitempty"`
 
 	Delivered    int64 `json:"delivered"`
 	Retried      int64 `json:"retried"`
@@ -50,12 +57,19 @@ type Status struct {
 	Skipped      int64 `json:"skipped"`
 }
 
+// TickStatus names a tick.
+type TickStatus struct {
+	Sequence int64     `json:"sequence"`
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+}
+
 func (s *source) status() Status {
 	c := s.cfg
 	st := Status{
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason, Stopping: s.state.Stopping,
 		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
-		Type: c.Type, Source: c.Source, Sink: c.Sink, DeadLetterSink: c.DeadLetterSink,
+		Type: c.Type, Source: c.Source, Sink: sink.Redact(c.Sink), DeadLetterSink: sink.Redact(c.DeadLetterSink),
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,
 		PendingTriggers: len(s.state.Triggers),
@@ -77,6 +91,9 @@ func (s *source) status() Status {
 	}
 	if !c.EndAt.IsZero() {
 		st.EndAt = &c.EndAt
+	}
+	if f := s.state.InFlight; f != nil {
+		st.InFlight = &TickStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID, Time: f.Tick.Time}
 	}
 	if len(st.NextFireTimes) > 0 {
 		st.NextFireTime = &st.NextFireTimes[0]

@@ -116,7 +116,8 @@ func startStack(ctx context.Context, binDir, sink string, stock bool, shift stri
 }
 
 func (s *stack) startDev() error {
-	args := []string{"--db-filename", filepath.Join(s.dir, "temporal.db"), "--port", strconv.Itoa(s.port), "--log-level", "error"}
+	// --headless: the measured devserver is the server alone, as in the earlier results.
+	args := []string{"--db-filename", filepath.Join(s.dir, "temporal.db"), "--port", strconv.Itoa(s.port), "--log-level", "error", "--headless"}
 	if s.stock {
 		args = append(args, "--stock-settings")
 	} else if s.shift != "" {

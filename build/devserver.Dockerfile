@@ -8,6 +8,7 @@ USER 65532:65532
 # SQLite's temporary files go to TMPDIR.
 ENV TMPDIR=/data
 VOLUME /data
-EXPOSE 7233
+# 7233: the frontend (gRPC); 8233: the Web UI (HTTP).
+EXPOSE 7233 8233
 ENTRYPOINT ["/app"]
 CMD ["--ip", "0.0.0.0", "--db-filename", "/data/temporal.db", "--log-format", "json"]

@@ -1,5 +1,6 @@
 // Command devserver is our temporalite: a whole Temporal server on one SQLite file, so that
-// every source survives restarts with no Docker and no external services.
+// every source survives restarts with no Docker and no external services. It serves the Temporal
+// Web UI beside it, like `temporal server start-dev`, unless --headless.
 package main
 
 import (

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,8 +53,9 @@ func TestCompose(t *testing.T) {
 
 func runCompose(t *testing.T, argv []string) {
 	project := fmt.Sprintf("hello-cron-e2e-%d", os.Getpid())
+	uiPort := freePort(t)
 	env := append(os.Environ(),
-		"TEMPORAL_PORT="+strconv.Itoa(freePort(t)), "EVENTS_PORT="+strconv.Itoa(freePort(t)))
+		"TEMPORAL_PORT="+strconv.Itoa(freePort(t)), "TEMPORAL_UI_PORT="+strconv.Itoa(uiPort), "EVENTS_PORT="+strconv.Itoa(freePort(t)))
 	compose := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(argv[0], append(append(argv[1:], "-p", project, "-f", filepath.Join("..", "docker-compose.yml")), args...)...)
@@ -74,6 +76,7 @@ func runCompose(t *testing.T, argv []string) {
 	compose("up", "-d")
 	received := func() []int { return sequencesIn(compose("logs", "--no-color", "events-service")) }
 	waitUntil(t, "3 events in the events-service logs", 2*time.Minute, func() bool { return len(received()) >= 3 })
+	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), http.StatusOK) // the Web UI, published
 
 	compose("kill", "worker")
 	killed := len(received())

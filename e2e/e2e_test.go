@@ -113,6 +113,11 @@ func startProcEnv(t *testing.T, env []string, name string, args ...string) *exec
 	if name == "worker" && !slices.Contains(args, "--metrics-addr") {
 		args = append(args, "--metrics-addr", "127.0.0.1:0") // many workers run at once
 	}
+	if name == "devserver" && !slices.Contains(args, "--ui-port") && !slices.Contains(args, "--headless") {
+		// Only the Web UI tests want the UI: elsewhere it would hold --port + 1000 too, which
+		// many devservers at once could collide on.
+		args = append(args, "--headless")
+	}
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
@@ -188,6 +193,17 @@ func freePort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// busyPort is a port of 127.0.0.1 that a listener holds until the test ends.
+func busyPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -279,9 +295,15 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 	}{
 		{"devserver", []string{"--port", "0"}, nil, "--port"},
 		{"devserver", []string{"--ip", "nope"}, nil, "--ip"},
-		{"devserver", []string{"--db-filename", "/dev/null/x.db"}, nil, "--db-filename"},
+		{"devserver", []string{"--db-filename", "/dev/null/x.db", "--headless"}, nil, "--db-filename"},
 		{"devserver", []string{"--ephemeral", "--db-filename", "x.db"}, nil, "--db-filename"},
 		{"devserver", []string{"--timer-shift", "0s"}, nil, "--timer-shift"},
+		{"devserver", []string{"--ui-port", "0"}, nil, "--ui-port"},
+		{"devserver", []string{"--ui-port", "70000"}, nil, "--ui-port"},
+		{"devserver", []string{"--port", "7233", "--ui-port", "7233"}, nil, "--ui-port"},
+		{"devserver", []string{"--port", "65000"}, nil, "--ui-port"}, // default --port + 1000
+		{"devserver", []string{"--headless", "--ui-port", "9000"}, nil, "--ui-port"},
+		{"devserver", []string{"--port", fmt.Sprint(freePort(t)), "--ui-port", fmt.Sprint(busyPort(t))}, nil, "--ui-port"},
 		{"worker", []string{"--sink", "events:8080"}, nil, "--sink"},
 		{"worker", nil, []string{"K_SINK=ftp://x"}, "K_SINK"},
 		{"worker", nil, []string{"K_CE_OVERRIDES={\"extensions\":{\"id\":\"x\"}}"}, "K_CE_OVERRIDES"},

@@ -27,7 +27,7 @@ start devserver ./bin/devserver --db-filename .data/temporal.db --log-format con
 start events-service ./bin/events-service --port 8080 --log-format console
 start worker ./bin/worker --sink http://127.0.0.1:8080 --log-format console
 ./bin/starter start --workflow-id hello-cron --interval 3s 2>&1 | prefix starter
-echo "[run] events flow every 3 s; Ctrl-C stops everything"
+echo "[run] events flow every 3 s; Web UI at http://localhost:8233; Ctrl-C stops everything"
 # If our output goes away (make run | tee, and tee is interrupted), keep running until the
 # signal arrives, so that every process is still stopped in order.
 trap '' PIPE

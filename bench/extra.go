@@ -35,7 +35,9 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 	}
 	defer s.close()
 	run, err := s.client.ExecuteWorkflow(ctx, workflows.StartOptions("bench-history", "hello-cron"),
-		workflows.CronSource, workflows.Input{Config: workflows.Config{Interval: 100 * time.Millisecond, ContinueAsNewAfter: ticks}})
+		workflows.CronSource, workflows.Input{Config: workflows.Config{Interval: 100 * time.Millisecond, ContinueAsNewAfter: ticks,
+			// Once the worker polls: ticks caught up back to back would cost less than ticks on time.
+			StartAt: time.Now().Add(3 * time.Second).Truncate(time.Second)}})
 	if err != nil {
 		return nil, err
 	}
@@ -46,10 +48,9 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 			return nil, err
 		}
 		if closed {
-			h.TicksPerRun = ticks
-			h.EventsPerTick = float64(h.EventsAtCAN) / ticks
+			h.EventsPerTick = float64(h.EventsAtCAN) / float64(h.TicksPerRun)
 			// Extrapolated from the measured steady cost, for the default run length.
-			h.DefaultCANSize = h.EventsAtCAN + int(h.SteadyPerTick*float64(workflows.DefaultContinueAsNewAfter-ticks))
+			h.DefaultCANSize = h.EventsAtCAN + int(h.SteadyPerTick*float64(workflows.DefaultContinueAsNewAfter-h.TicksPerRun))
 			return h, nil
 		}
 		if time.Now().After(deadline) {
@@ -59,29 +60,36 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 	}
 }
 
-// readHistory counts a run's events, and the events from one tick's activity to the next,
-// averaged over the run: the steady cost of a tick, without the run's start and end.
+// readHistory counts a run's events and ticks, and the events from one tick's delivery to the
+// next, averaged over the run: the steady cost of a tick, without the run's start and end. A
+// tick's delivery starts with a local activity marker, or with a scheduled Deliver activity for
+// runs without the local first attempt.
 func readHistory(ctx context.Context, c client.Client, id, runID string) (*historyResult, bool, error) {
 	it := c.GetWorkflowHistory(ctx, id, runID, false, 0)
 	n, closed := 0, false
-	var scheduled []int // event index of every ActivityTaskScheduled
+	var deliveries []int // event index of the start of every delivery
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
 			return nil, false, err
 		}
-		if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
-			scheduled = append(scheduled, n)
+		local := e.GetMarkerRecordedEventAttributes().GetMarkerName() == localActivityMarker
+		regular := e.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == "Deliver"
+		if local || regular {
+			deliveries = append(deliveries, n)
 		}
 		n++
 		closed = closed || e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
 	}
-	h := &historyResult{EventsAtCAN: n}
-	if k := len(scheduled); k > 1 {
-		h.SteadyPerTick = float64(scheduled[k-1]-scheduled[0]) / float64(k-1)
+	h := &historyResult{EventsAtCAN: n, TicksPerRun: len(deliveries)}
+	if k := len(deliveries); k > 1 {
+		h.SteadyPerTick = float64(deliveries[k-1]-deliveries[0]) / float64(k-1)
 	}
 	return h, closed, nil
 }
+
+// localActivityMarker names the marker that records a local activity's result.
+const localActivityMarker = "LocalActivity"
 
 // recovery is how long sources take to tick again after a worker restart.
 type recovery struct {

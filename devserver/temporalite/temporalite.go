@@ -137,6 +137,13 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		// Timers fire at most this late (default 1 s): a tick's lateness is bounded by it. The
 		// timer queue then reads the database more often; one shard on SQLite takes that easily.
 		dynamicconfig.TimerProcessorMaxTimeShift.Key(): shift,
+		// Each history queue reads the database at most 20 times a second by default. At 10
+		// timers a second that throttled the timer queue: timers fired on a 100 ms grid, up to
+		// 300 ms late, and several ticks shared one workflow task. The readers batch, so a
+		// higher cap only costs reads when there is work.
+		dynamicconfig.TimerProcessorMaxPollRPS.Key():      1000,
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
+		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 	}
 }
 

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -112,19 +108,11 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 
 	ctx := cmd.Context()
 	httpClient := sink.NewHTTPClient(roots, o.deliveryTimeout, o.oidcTokenFile)
-	var activityOpts []activities.Option
-	if traceSettings.Enabled {
-		tp, err := tracing.New(ctx, traceSettings, tracingServiceName)
-		if err != nil {
-			return err
-		}
-		defer shutdownTracing(tp, logger)
-		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("tracing", zap.Error(err)) }))
-		httpClient.Transport = otelhttp.NewTransport(httpClient.Transport,
-			otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagation.TraceContext{}))
-		activityOpts = append(activityOpts, activities.WithTracerProvider(tp))
-		logger.Info("tracing on", zap.String("protocol", traceSettings.Protocol))
+	activityOpts, stopTracing, err := startTracing(ctx, traceSettings, httpClient, logger)
+	if err != nil {
+		return err
 	}
+	defer stopTracing()
 	c, err := o.conn.Dial(ctx, logger)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -147,19 +135,6 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
-}
-
-// tracingServiceName is the service.name of the worker's spans, unless OTEL_SERVICE_NAME or
-// OTEL_RESOURCE_ATTRIBUTES names another.
-const tracingServiceName = "cronsource-worker"
-
-// shutdownTracing exports the spans still buffered, waiting at most 5 s for the collector.
-func shutdownTracing(tp tracing.Provider, logger *zap.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := tp.Shutdown(ctx); err != nil {
-		logger.Warn("tracing: spans lost at exit", zap.Error(err))
-	}
 }
 
 // workerOptions make a restart quick. On SIGTERM the worker stops polling, tells the server to move

@@ -13,6 +13,8 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/binding"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -24,13 +26,19 @@ type Activities struct {
 	client      *http.Client
 	defaultSink string
 	overrides   map[string]string
+	tracer      trace.Tracer
 }
 
 // New returns the activities. defaultSink (the worker's --sink, K_SINK or SINK) is used for
 // sources without a sink of their own and may be empty; overrides are the K_CE_OVERRIDES
 // extensions.
-func New(client *http.Client, defaultSink string, overrides map[string]string) *Activities {
-	return &Activities{client: client, defaultSink: defaultSink, overrides: overrides}
+func New(client *http.Client, defaultSink string, overrides map[string]string, opts ...Option) *Activities {
+	a := &Activities{client: client, defaultSink: defaultSink, overrides: overrides,
+		tracer: noop.NewTracerProvider().Tracer(tracerName)}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
 }
 
 // Receipt records a delivered tick.
@@ -64,24 +72,37 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 type outcomeLog struct {
 	delivered, rejected, retrying string
 	fields                        []any // added to the fields of every line
+	deadLetter                    bool  // a POST to the dead-letter sink, traced and counted as such
 }
 
-// post sends the tick's event to sink once, heartbeating while it waits, and classifies and logs
-// the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil value removes one.
+// post sends the tick's event to sink once, heartbeating while it waits, and classifies, logs,
+// traces and counts the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil
+// value removes one. With tracing on, the event carries the span's traceparent.
 func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
 	attempt := t.EarlierAttempts + activity.GetInfo(ctx).Attempt
-	receipt, err := a.send(ctx, t, sink, extensions, attempt)
-	// One structured line per attempt: which tick, how it went, how late after its time.
-	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),
-		"attempt", attempt, "statusCode", receipt.StatusCode, "lateness", time.Since(t.Time)}, l.fields...)
-	logger := activity.GetLogger(ctx)
+	ctx, span := a.startSpan(ctx, t, sink, attempt, l.deadLetter)
+	receipt, err := a.send(ctx, t, sink, withTraceContext(ctx, extensions), attempt)
+	lateness := max(time.Since(t.Time), 0)
+	outcome := outcomeRetrying
 	switch {
 	case err == nil:
-		logger.Info(l.delivered, append(fields, "status", "delivered")...)
+		outcome = outcomeDelivered
 	case IsRejected(err):
-		logger.Error(l.rejected, append(fields, "status", "rejected", "error", err)...)
+		outcome = outcomeRejected
+	}
+	endSpan(span, receipt, outcome, err)
+	recordOutcome(ctx, l.deadLetter, outcome, t, lateness)
+	// One structured line per attempt: which tick, how it went, how late after its time.
+	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),
+		"attempt", attempt, "statusCode", receipt.StatusCode, "lateness", lateness}, l.fields...)
+	logger := activity.GetLogger(ctx)
+	switch outcome {
+	case outcomeDelivered:
+		logger.Info(l.delivered, append(fields, "status", outcome)...)
+	case outcomeRejected:
+		logger.Error(l.rejected, append(fields, "status", outcome, "error", err)...)
 	default:
-		logger.Warn(l.retrying, append(fields, "status", "retrying", "error", err)...)
+		logger.Warn(l.retrying, append(fields, "status", outcome, "error", err)...)
 	}
 	return receipt, err
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"go.temporal.io/sdk/activity"
+
+	sinkpkg "github.com/hello-cron/cronsource/internal/sink"
 )
 
 // The extensions that Knative eventing sets on an event it sends to a dead-letter sink.
@@ -35,10 +37,11 @@ func (a *Activities) DeadLetter(ctx context.Context, req DeadLetterRequest) (Rec
 		return Receipt{}, reject(Rejection{Reason: "no dead-letter sink", Attempt: activity.GetInfo(ctx).Attempt})
 	}
 	return a.post(ctx, req.Tick, req.Sink, errorExtensions(req.Rejection), outcomeLog{
-		delivered: "tick dead-lettered",
-		rejected:  "tick rejected by the dead-letter sink",
-		retrying:  "dead-letter delivery failed, will retry",
-		fields:    []any{"rejectedBy", req.Rejection.Sink, "rejectedWith", req.Rejection.StatusCode},
+		delivered:  "tick dead-lettered",
+		rejected:   "tick rejected by the dead-letter sink",
+		retrying:   "dead-letter delivery failed, will retry",
+		fields:     []any{"rejectedBy", sinkpkg.Redact(req.Rejection.Sink), "rejectedWith", req.Rejection.StatusCode},
+		deadLetter: true,
 	})
 }
 

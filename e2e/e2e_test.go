@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	for _, b := range []string{"devserver", "worker", "starter"} {
+	for _, b := range []string{"devserver", "worker", "starter", "events-service"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b), "../"+b)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -311,6 +311,9 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"worker", []string{"--delivery-timeout", "30s"}, nil, "--delivery-timeout"},
 		{"worker", []string{"--delivery-timeout", "0s"}, nil, "--delivery-timeout"},
 		{"worker", []string{"--metrics-addr", "nope"}, nil, "--metrics-addr"},
+		{"worker", nil, []string{"OTEL_TRACES_EXPORTER=zipkin"}, "OTEL_TRACES_EXPORTER"},
+		{"worker", nil, []string{"OTEL_EXPORTER_OTLP_ENDPOINT=collector:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{"worker", nil, []string{"OTEL_TRACES_EXPORTER=otlp", "OTEL_EXPORTER_OTLP_PROTOCOL=http/json"}, "OTEL_EXPORTER_OTLP_PROTOCOL"},
 		{"worker", []string{"--tls-cert", "client.pem"}, nil, "--tls-cert"},
 		{"worker", nil, []string{"TEMPORAL_TLS_CA=/nonexistent/ca.pem"}, "TEMPORAL_TLS_CA"},
 		{"worker", []string{"--tls-ca", "/nonexistent/ca.pem"}, []string{"TEMPORAL_TLS_CA=/dev/null"}, "--tls-ca"},

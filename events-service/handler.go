@@ -14,31 +14,51 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/hello-cron/cronsource/internal/health"
+	"github.com/hello-cron/cronsource/internal/metrics"
 )
 
 // maxBodyBytes is the largest request body the sink reads: 1 MiB.
 const maxBodyBytes = 1 << 20
 
-// handler serves the sink's routes. It holds its logger and the events it has recently seen.
+// handler serves the sink's routes. It holds its logger, the events it has recently seen and
+// its counters.
 type handler struct {
 	log  *zap.Logger
 	seen *seenEvents
+	// received counts valid CloudEvents, duplicates included; duplicates counts those
+	// answered Duplicate.
+	received, duplicates prometheus.Counter
 }
 
-// newHandler routes GET / to the greeting, GET /healthz and /readyz to the probes, and POST /
-// to the CloudEvent receiver, which
-// answers redeliveries of the events in seen with Duplicate. The mux answers other methods on
-// / with 405 and other paths with 404.
+// The events-service's own metrics, as /metrics shows them.
+const (
+	metricReceived   = "events_service_events_received_total"
+	metricDuplicates = "events_service_events_duplicate_total"
+)
+
+// newHandler routes GET / to the greeting, GET /healthz and /readyz to the probes, GET /metrics
+// to its metrics, and POST / to the CloudEvent receiver, which answers redeliveries of the
+// events in seen with Duplicate. The mux answers other methods on / with 405 and other paths
+// with 404.
 func newHandler(log *zap.Logger, seen *seenEvents) http.Handler {
-	h := &handler{log: log, seen: seen}
+	h := &handler{log: log, seen: seen,
+		received: prometheus.NewCounter(prometheus.CounterOpts{Name: metricReceived,
+			Help: "Valid CloudEvents received, duplicates included."}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: metricDuplicates,
+			Help: "CloudEvents received again (same source and id) and answered Duplicate."}),
+	}
+	reg := metrics.NewRegistry()
+	reg.MustRegister(h.received, h.duplicates)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.hello)
 	mux.HandleFunc("POST /{$}", h.receive)
 	// Serving requests is all it takes to be ready: it holds no connection to anything.
 	health.Register(mux, func(context.Context) error { return nil })
+	metrics.Register(mux, reg)
 	return mux
 }
 
@@ -79,7 +99,9 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	h.received.Inc()
 	if h.seen.seenOrAdd(eventKey{source: ev.Source(), id: ev.ID()}) {
+		h.duplicates.Inc()
 		h.log.Info("duplicate event ignored",
 			zap.String("id", ev.ID()),
 			zap.String("source", ev.Source()),

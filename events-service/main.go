@@ -1,7 +1,7 @@
 // Command events-service is the hello-events sink: an HTTP server that greets on GET / and
 // logs every CloudEvent POSTed to / (binary or structured mode), so the cron source's
 // deliveries can be watched. It processes each recently seen source+id once and answers
-// redeliveries Duplicate. It links no Temporal code.
+// redeliveries Duplicate; /metrics counts both. It links no Temporal code.
 package main
 
 import (

@@ -13,8 +13,11 @@ import (
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/health"
 	"github.com/hello-cron/cronsource/internal/logging"
+	"github.com/hello-cron/cronsource/internal/metrics"
+	"github.com/hello-cron/cronsource/internal/sdkmetrics"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/internal/temporalclient"
+	"github.com/hello-cron/cronsource/internal/tracing"
 	"github.com/hello-cron/cronsource/internal/version"
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -52,7 +55,7 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 		"how long one delivery attempt waits for the sink before it is retried")
 	fs.StringVar(&o.oidcTokenFile, "oidc-token-file", sink.DefaultOIDCTokenFile,
 		"file whose token is sent to sinks as Authorization: Bearer, read at each delivery; no file, no header (empty: off)")
-	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /healthz and /readyz (empty: none)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
 	o.log.AddFlags(fs, "info")
 	cmd.AddCommand(health.Command("http://127.0.0.1:9090/readyz"))
 	return cmd
@@ -80,18 +83,36 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	if err != nil {
 		return fmt.Errorf("invalid K_CA_CERTS: %w", err)
 	}
+	traceSettings, err := tracing.Read(lookupEnv)
+	if err != nil {
+		return err
+	}
 	logger, err := o.log.New(stderr)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
-	ops, err := listenOps(o.metricsAddr)
+	reg := metrics.NewRegistry()
+	if o.metricsAddr != "" {
+		h, err := sdkmetrics.NewHandler(reg, func(err error) { logger.Warn("metric dropped", zap.Error(err)) })
+		if err != nil {
+			return err
+		}
+		o.conn.MetricsHandler = h
+	}
+	ops, err := listenOps(o.metricsAddr, reg)
 	if err != nil {
 		return err
 	}
 	defer ops.close()
 
 	ctx := cmd.Context()
+	httpClient := sink.NewHTTPClient(roots, o.deliveryTimeout, o.oidcTokenFile)
+	activityOpts, stopTracing, err := startTracing(ctx, traceSettings, httpClient, logger)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
 	c, err := o.conn.Dial(ctx, logger)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -102,7 +123,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	defer c.Close()
 
 	w := worker.New(c, o.conn.TaskQueue, workerOptions())
-	workflows.Register(w, activities.New(sink.NewHTTPClient(roots, o.deliveryTimeout, o.oidcTokenFile), o.sink, overrides))
+	workflows.Register(w, activities.New(httpClient, o.sink, overrides, activityOpts...))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

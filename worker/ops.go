@@ -9,20 +9,24 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/internal/health"
+	"github.com/hello-cron/cronsource/internal/metrics"
 )
 
-// ops is the worker's operations endpoint on --metrics-addr: /healthz while the process runs,
-// /readyz once the worker polls and the Temporal server answers.
+// ops is the worker's operations endpoint on --metrics-addr: /metrics in the Prometheus text
+// format, /healthz while the process runs, /readyz once the worker polls and the Temporal
+// server answers.
 type ops struct {
 	server  *http.Server
 	polling atomic.Pointer[client.Client] // set once the worker polls
 }
 
-// listenOps starts serving on addr; an empty addr serves nothing.
-func listenOps(addr string) (*ops, error) {
+// listenOps starts serving on addr, with the metrics that g gathers; an empty addr serves
+// nothing.
+func listenOps(addr string, g prometheus.Gatherer) (*ops, error) {
 	o := &ops{}
 	if addr == "" {
 		return o, nil
@@ -33,6 +37,7 @@ func listenOps(addr string) (*ops, error) {
 	}
 	mux := http.NewServeMux()
 	health.Register(mux, o.ready)
+	metrics.Register(mux, g)
 	o.server = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = o.server.Serve(ln) }()
 	return o, nil

@@ -118,6 +118,7 @@ func CronSource(ctx workflow.Context, in Input) error {
 	if err := s.register(ctx); err != nil {
 		return err
 	}
+	counts := newTickCounts(s.state)
 	for steps := 0; ; steps++ {
 		if s.state.Stopping || s.ended() {
 			return s.finish(ctx)
@@ -132,6 +133,7 @@ func CronSource(ctx workflow.Context, in Input) error {
 			continue
 		}
 		f, err := s.nextTick(ctx)
+		counts.report(ctx, s.state) // catch-up and skips, decided by nextTick or an update
 		if err != nil {
 			return err
 		}

@@ -38,6 +38,9 @@ type Options struct {
 	apiKey        string
 
 	tls *tls.Config // built by Validate from the files above; nil means plaintext
+
+	// MetricsHandler receives the SDK's metrics; nil drops them. Not a flag: the worker sets it.
+	MetricsHandler client.MetricsHandler
 }
 
 // AddFlags binds the connection flags, with their env vars, to o.
@@ -86,6 +89,7 @@ func (o Options) Dial(ctx context.Context, logger *zap.Logger) (client.Client, e
 		HostPort:          o.Address,
 		Namespace:         o.Namespace,
 		Logger:            NewLogger(logger),
+		MetricsHandler:    o.MetricsHandler,
 		ConnectionOptions: client.ConnectionOptions{TLS: o.tls},
 	}
 	if o.apiKey != "" {

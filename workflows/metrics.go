@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities"
+)
+
+// The per-source metrics that the workflow records, named as Prometheus shows them, with the
+// activities' label (activities.MetricTagWorkflowID) plus the SDK's workflow labels.
+const (
+	// MetricTicksCaughtUp counts ticks delivered late under the catch-up policy: State.CaughtUp.
+	MetricTicksCaughtUp = "cronsource_ticks_caught_up_total"
+	// MetricTicksSkipped counts ticks the catch-up policy, the catch-up window or a change of
+	// schedule skipped: State.Skipped.
+	MetricTicksSkipped = "cronsource_ticks_skipped_total"
+)
+
+// tickCounts reports the growth of the state's caught-up and skipped counts as metrics, from
+// wherever the workflow counts them. It starts from the counts a run begins with, so that those
+// carried across continue-as-new are not reported twice. It goes through
+// workflow.GetMetricsHandler, which records nothing while the workflow replays: a replay
+// rebuilds what was reported without reporting it again.
+type tickCounts struct {
+	caughtUp, skipped int64
+}
+
+func newTickCounts(s State) *tickCounts {
+	return &tickCounts{caughtUp: s.CaughtUp, skipped: s.Skipped}
+}
+
+// report records the counts that grew since the last report.
+func (c *tickCounts) report(ctx workflow.Context, s State) {
+	if s.CaughtUp == c.caughtUp && s.Skipped == c.skipped {
+		return
+	}
+	h := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{
+		activities.MetricTagWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+	})
+	if n := s.CaughtUp - c.caughtUp; n > 0 {
+		h.Counter(MetricTicksCaughtUp).Inc(n)
+	}
+	if n := s.Skipped - c.skipped; n > 0 {
+		h.Counter(MetricTicksSkipped).Inc(n)
+	}
+	c.caughtUp, c.skipped = s.CaughtUp, s.Skipped
+}

@@ -131,22 +131,48 @@ func TestCatchupWindowSkipsOldTicks(t *testing.T) {
 }
 
 func TestUpdateChangesTheScheduleFromTheNextTick(t *testing.T) {
-	h := newHarness(t, answer{})
-	interval := s(3)
-	up := h.update(t, s(25), UpdateConfig, ConfigPatch{Interval: &interval})
-	next := h.run(t, Input{Config: Config{Interval: s(10), ContinueAsNewAfter: 6}})
-	if up.rejected != nil || up.err != nil {
-		t.Fatalf("update: %+v", up)
-	}
-	// Ticks at 10 and 20 s on the old grid, then every 3 s from the update at 25 s.
-	checkSent(t, h.sent(), []sentTick{{1, s(10), s(10)}, {2, s(20), s(20)}, {3, s(28), s(28)}, {4, s(31), s(31)}, {5, s(34), s(34)}})
-	if next.Config.Interval != interval || next.State.Skipped != 0 {
-		t.Errorf("carried interval %v, skipped %d; want %v, 0", next.Config.Interval, next.State.Skipped, interval)
-	}
-	for i, d := range h.got {
-		if d.tick.ID != EventID("default-test-run-id", int64(i+1)) {
-			t.Errorf("tick %d id %s: ids must go on unbroken", i+1, d.tick.ID)
-		}
+	for _, tc := range []struct {
+		name string
+		ans  answer
+		want []sentTick
+	}{
+		{
+			name: "between ticks",
+			// Ticks at 10 and 20 s on the old grid, then every 3 s from the update at 25 s.
+			want: []sentTick{{1, s(10), s(10)}, {2, s(20), s(20)}, {3, s(28), s(28)}, {4, s(31), s(31)}, {5, s(34), s(34)}},
+		},
+		{
+			name: "during a slow delivery",
+			// Tick 2 takes until 35 s: it is not skipped, and the new grid from 25 s catches up
+			// its own ticks due by then, none of the old grid's. (The update between ticks wakes
+			// the loop, one step of the 6 before continue-as-new; this one does not.)
+			ans: answer{delay: func(n int) time.Duration {
+				if n == 1 {
+					return s(15)
+				}
+				return 0
+			}},
+			want: []sentTick{{1, s(10), s(10)}, {2, s(20), s(20)}, {3, s(28), s(35)}, {4, s(31), s(35)}, {5, s(34), s(35)}, {6, s(37), s(37)}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.ans)
+			interval := s(3)
+			up := h.update(t, s(25), UpdateConfig, ConfigPatch{Interval: &interval})
+			next := h.run(t, Input{Config: Config{Interval: s(10), ContinueAsNewAfter: 6}})
+			if up.rejected != nil || up.err != nil {
+				t.Fatalf("update: %+v", up)
+			}
+			checkSent(t, h.sent(), tc.want)
+			if next.Config.Interval != interval || next.State.Skipped != 0 {
+				t.Errorf("carried interval %v, skipped %d; want %v, 0", next.Config.Interval, next.State.Skipped, interval)
+			}
+			for i, d := range h.got {
+				if d.tick.ID != EventID("default-test-run-id", int64(i+1)) {
+					t.Errorf("tick %d id %s: ids must go on unbroken", i+1, d.tick.ID)
+				}
+			}
+		})
 	}
 }
 

@@ -100,8 +100,9 @@ func localDeliveryOptions() workflow.LocalActivityOptions {
 	}
 }
 
-// localDeliveryChange versions the first attempt as a local activity: runs recorded before it
-// replay with regular activities only.
+// localDeliveryChange versions two changes made together: a tick's first attempt is a local
+// activity, and a schedule change during a delivery neither counts the tick in flight as
+// skipped nor lets its delivery move the cursor back. Runs recorded before replay without.
 const localDeliveryChange = "local-delivery"
 
 // CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
@@ -159,8 +160,8 @@ type source struct {
 	// redirect: the sink changed or the source was paused; an in-flight delivery stops
 	// retrying and is sent again later.
 	redirect bool
-	// localFirst: a tick's first attempt is a local activity.
-	localFirst bool
+	// current: the run has localDeliveryChange.
+	current bool
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {
@@ -187,7 +188,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
 	}
 	s.sched = sched
-	s.localFirst = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
+	s.current = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
 	return s, nil
 }
 
@@ -339,7 +340,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 		return err // only cancellation ends a delivery that the retry policy keeps retrying
 	}
 	s.state.Sequence = f.Tick.Sequence
-	if f.Slot {
+	if f.Slot && (!s.current || f.Tick.Time.After(s.state.Cursor)) {
 		s.state.Cursor = f.Tick.Time
 	}
 	s.state.InFlight = nil
@@ -353,7 +354,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 // Temporal schedules and shows as a pending activity.
 func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, interrupted bool, err error) {
 	var a *activities.Activities // names the activities; never called here
-	if s.localFirst {
+	if s.current {
 		lctx := workflow.WithLocalActivityOptions(ctx, localDeliveryOptions())
 		interrupted, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
 		if interrupted || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {

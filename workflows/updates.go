@@ -142,8 +142,12 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 	s.cfg = p.Apply(s.cfg).withDefaults()
 	if s.cfg.Interval != old.Interval || s.cfg.Cron != old.Cron || s.cfg.Timezone != old.Timezone {
 		now := workflow.Now(ctx)
+		from := s.state.Cursor
+		if f := s.state.InFlight; s.current && f != nil && f.Slot {
+			from = f.Tick.Time // being sent, not owed
+		}
 		var owed int64
-		for slot := s.sched.next(s.state.Cursor); !slot.After(now); slot = s.sched.next(slot) {
+		for slot := s.sched.next(from); !slot.After(now); slot = s.sched.next(slot) {
 			owed++
 		}
 		s.state.Skipped += owed

@@ -36,7 +36,7 @@ faults:
 	@log=$$(mktemp); CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ >$$log 2>&1; rc=$$?; \
 	grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)' $$log; rm -f $$log; exit $$rc
 
-# The benchmarks against the baselines, about 25 minutes; prints a table and writes
+# The benchmarks against the baselines, about 30 minutes; prints a table and writes
 # bench/results/<date>.json. BENCH_FLAGS="--sizes 50 --measure 10s" for a quick look.
 bench: build
 	CGO_ENABLED=0 go run ./bench $(BENCH_FLAGS)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,12 @@ type report struct {
 	Recovery  []recovery     `json:"recovery,omitempty"`
 	Footprint []footprint    `json:"footprint,omitempty"`
 	Errors    []string       `json:"errors,omitempty"`
+	// Notes say which runs were left out, and why.
+	Notes []string `json:"notes,omitempty"`
 }
+
+// systems are the names --systems accepts, in the default order.
+func systems() []string { return []string{"ours", "stock", "schedules", "ticker"} }
 
 func newCommand() *cobra.Command {
 	var o options
@@ -50,18 +56,24 @@ func newCommand() *cobra.Command {
 			if len(o.sizes) == 0 {
 				return fmt.Errorf("invalid --sizes: give at least one")
 			}
+			for _, name := range o.systems {
+				if !slices.Contains(systems(), name) {
+					return fmt.Errorf("invalid --systems %q: must be among %s", name, strings.Join(systems(), ", "))
+				}
+			}
 			return o.run(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all)")
-	fs.StringSliceVar(&o.systems, "systems", []string{"ours", "stock", "ticker"}, "systems to load: ours, stock, ticker")
-	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for our runs (default: its own)")
+	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load: "+strings.Join(systems(), ", "))
+	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for the ours and schedules runs (default: its own)")
 	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
 	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "ticking before each measured window")
 	fs.DurationVar(&o.measure, "measure", 60*time.Second, "length of each measured window")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "results", time.Now().Format("2006-01-02")+".json"), "JSON results file")
+	cmd.AddCommand(newSchedulesWorkerCommand())
 	return cmd
 }
 
@@ -91,6 +103,14 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	}
 	for _, r := range runs {
 		for _, name := range o.systems {
+			if name == "schedules" {
+				if err := scheduleInterval(r.interval); err != nil {
+					note := fmt.Sprintf("%s, %d sources every %v, not run on schedules: %v", r.scenario, r.n, r.interval, err)
+					progress("%s", note)
+					rep.Notes = append(rep.Notes, note)
+					continue
+				}
+			}
 			progress("%s: %d sources every %v on %s", r.scenario, r.n, r.interval, name)
 			sys, err := o.system(ctx, name, rec.url)
 			if err != nil {
@@ -126,6 +146,9 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	}
 
 	printReport(stdout, rep)
+	for _, n := range rep.Notes {
+		fmt.Fprintln(stdout, "note:", n)
+	}
 	for _, e := range rep.Errors {
 		fmt.Fprintln(stdout, "error:", e)
 	}
@@ -152,6 +175,12 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 	switch name {
 	case "ticker":
 		return newTicker(sinkURL), nil
+	case "schedules":
+		s, err := startSchedules(ctx, o.binDir, sinkURL, o.timerShift)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	default:
 		s, err := startStack(ctx, o.binDir, sinkURL, name == "stock", o.timerShift)
 		if err != nil {

@@ -23,7 +23,12 @@ type proc struct {
 
 // startProc runs binDir/name with its output in a log file under logDir.
 func startProc(logDir, binDir, name string, args ...string) (*proc, error) {
-	cmd := exec.Command(filepath.Join(binDir, name), args...)
+	return startExe(logDir, filepath.Join(binDir, name), name, args...)
+}
+
+// startExe runs the executable at path, called name in its log file's name.
+func startExe(logDir, path, name string, args ...string) (*proc, error) {
+	cmd := exec.Command(path, args...)
 	log, err := os.CreateTemp(logDir, name+"-*.log")
 	if err != nil {
 		return nil, err
@@ -70,7 +75,8 @@ func (p *proc) rssMiB() float64 {
 	return 0
 }
 
-// stack is a devserver on a fresh file and a worker posting to sink.
+// stack is a devserver on a fresh file and a worker posting to sink: our worker, or the bench's
+// own worker of the Schedules baseline.
 type stack struct {
 	dir    string
 	binDir string
@@ -79,12 +85,20 @@ type stack struct {
 	stock  bool
 	shift  string // the devserver's --timer-shift, empty for its default
 	sink   string
-	dev    *proc
-	worker *proc
-	client client.Client
+	// schedulesWorker runs the bench's schedules-worker instead of our worker.
+	schedulesWorker bool
+	dev             *proc
+	worker          *proc
+	client          client.Client
 }
 
+// startStack starts a devserver and our worker.
 func startStack(ctx context.Context, binDir, sink string, stock bool, shift string) (*stack, error) {
+	return launchStack(ctx, &stack{binDir: binDir, stock: stock, shift: shift, sink: sink})
+}
+
+// launchStack starts s's devserver on a fresh file and a free port, and its worker.
+func launchStack(ctx context.Context, s *stack) (*stack, error) {
 	dir, err := os.MkdirTemp("", "bench-stack-")
 	if err != nil {
 		return nil, err
@@ -93,7 +107,7 @@ func startStack(ctx context.Context, binDir, sink string, stock bool, shift stri
 	if err != nil {
 		return nil, err
 	}
-	s := &stack{dir: dir, binDir: binDir, port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), stock: stock, shift: shift, sink: sink}
+	s.dir, s.port, s.addr = dir, port, fmt.Sprintf("127.0.0.1:%d", port)
 	if err := s.startDev(); err != nil {
 		return nil, err
 	}
@@ -130,6 +144,16 @@ func (s *stack) startDev() error {
 
 func (s *stack) startWorker() error {
 	var err error
+	if s.schedulesWorker {
+		// The bench binary itself, so that the bench workflow stays out of the product's worker.
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find the bench executable: %w", err)
+		}
+		s.worker, err = startExe(s.dir, exe, schedulesWorkerCommand, schedulesWorkerCommand, "--address", s.addr,
+			"--task-queue", schedulesTaskQueue, "--sink", s.sink, "--log-level", "error")
+		return err
+	}
 	s.worker, err = startProc(s.dir, s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
 		"--metrics-addr", "", "--log-level", "error")
 	return err

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// schedules is baseline (b): Temporal Schedules on our devserver, run as `ours` runs it. Each
+// source is one Schedule whose action starts a scheduledTick workflow, which hands one tick to
+// the same Deliver activity our worker runs. The workflow runs on the bench's schedules-worker,
+// a child process like our worker, so that CPU and memory are counted the same way: the
+// devserver (which also runs the Schedules' scheduler workflows, on its internal worker) plus
+// the worker.
+type schedules struct {
+	*stack
+	ids []string // the Schedules created (empty where creating failed), deleted by close
+}
+
+// schedulesTaskQueue is where the schedules' workflows run.
+const schedulesTaskQueue = "bench-schedules"
+
+// parallelism bounds the CreateSchedule and DeleteSchedule calls in flight: a Schedule that is
+// created after its first time never takes it, so creating them one by one could cost the
+// first ticks of the last ones at a few hundred sources.
+const parallelism = 8
+
+func startSchedules(ctx context.Context, binDir, sink, shift string) (*schedules, error) {
+	s, err := launchStack(ctx, &stack{binDir: binDir, shift: shift, sink: sink, schedulesWorker: true})
+	if err != nil {
+		return nil, err
+	}
+	return &schedules{stack: s}, nil
+}
+
+// scheduleInterval says whether a Schedule can tick at interval: its interval spec counts whole
+// seconds, from 1 s (the server rejects less, and drops fractions of a second).
+func scheduleInterval(interval time.Duration) error {
+	if interval < time.Second || interval%time.Second != 0 {
+		return fmt.Errorf("a Schedule's interval is a whole number of seconds, at least 1s, not %v", interval)
+	}
+	return nil
+}
+
+// start creates n Schedules that tick every interval from first. Unlike the other systems, the
+// sources cannot be spread over the interval: a Schedule's times (interval and offset) have a
+// resolution of one second, so at 1 s every Schedule fires at the same whole seconds. Jitter
+// would spread them, but moves each start away from its scheduled time by a random amount that
+// the started workflow cannot see.
+func (s *schedules) start(ctx context.Context, n int, interval time.Duration, first time.Time) error {
+	if err := scheduleInterval(interval); err != nil {
+		return err
+	}
+	s.ids = make([]string, n)
+	err := inParallel(n, func(i int) error {
+		id := fmt.Sprintf("bench-schedule-%d", i)
+		if err := s.create(ctx, id, i, interval, first); err != nil {
+			return err
+		}
+		s.ids[i] = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if late := time.Since(first); late > 0 {
+		// Only a tick in the measured window, after the warmup, would count as lost.
+		fmt.Fprintf(os.Stderr, "bench: creating %d Schedules ended %v after their first time: the ticks before were never taken\n", n, late)
+	}
+	return nil
+}
+
+func (s *schedules) create(ctx context.Context, id string, i int, interval time.Duration, first time.Time) error {
+	_, err := s.client.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: id,
+		Spec: client.ScheduleSpec{
+			Intervals: []client.ScheduleIntervalSpec{{Every: interval}},
+			StartAt:   first, // the first action is at first (a whole second), none before
+		},
+		Action: &client.ScheduleWorkflowAction{
+			// The scheduler appends the scheduled time to this id: bench-<i>-<RFC 3339 UTC>.
+			ID:                  fmt.Sprintf("bench-%d", i),
+			Workflow:            scheduledTickWorkflow,
+			Args:                []any{scheduledInput{Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first, Interval: interval}},
+			TaskQueue:           schedulesTaskQueue,
+			WorkflowTaskTimeout: workflows.TaskTimeout,
+		},
+		// ALLOW_ALL takes every action at its time, whether or not earlier ones still run: no
+		// tick is skipped (SKIP, the default, drops a tick while the previous one is still
+		// delivering), and the scheduler does not have to watch the runs it started (BUFFER_ALL
+		// would, with an extra local activity per run, and would hold every tick behind the
+		// previous one, as ours does by delivering in order). ALLOW_ALL is the cheapest policy
+		// that delivers every tick, so the baseline is not handicapped; it gives up the order.
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+		// CatchupWindow left to the server's default, one year: like our source's default
+		// catch-up (all), a late tick is still taken, late, never dropped.
+	})
+	if err != nil {
+		return fmt.Errorf("create schedule %s: %w", id, err)
+	}
+	return nil
+}
+
+// close deletes the Schedules, so that none starts anything more, then stops the stack.
+func (s *schedules) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := inParallel(len(s.ids), func(i int) error {
+		if s.ids[i] == "" {
+			return nil // not created
+		}
+		if err := s.client.ScheduleClient().GetHandle(ctx, s.ids[i]).Delete(ctx); err != nil {
+			return fmt.Errorf("delete schedule %s: %w", s.ids[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+	}
+	s.stack.close()
+}
+
+func (s *schedules) rss() map[string]float64 {
+	return map[string]float64{"worker": s.worker.rssMiB(), "devserver": s.dev.rssMiB()}
+}
+
+// inParallel calls fn(0) to fn(n-1), at most parallelism at a time, and joins their errors.
+func inParallel(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, parallelism)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = fn(i)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

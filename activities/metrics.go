@@ -41,9 +41,14 @@ const (
 // tick also its lateness and sequence; for a dead-letter POST, only a tick that the dead-letter
 // sink accepted (its retries and refusals are logged, not counted).
 func recordOutcome(ctx context.Context, deadLetter bool, outcome string, t Tick, lateness time.Duration) {
-	h := activity.GetMetricsHandler(ctx).WithTags(map[string]string{
-		MetricTagWorkflowID: activity.GetInfo(ctx).WorkflowExecution.ID,
-	})
+	info := activity.GetInfo(ctx)
+	// A local activity's handler has "none" for the activity and workflow types: set them, so
+	// that the series are the same whichever attempt delivered.
+	tags := map[string]string{MetricTagWorkflowID: info.WorkflowExecution.ID, "activity_type": info.ActivityType.Name}
+	if info.WorkflowType != nil {
+		tags["workflow_type"] = info.WorkflowType.Name
+	}
+	h := activity.GetMetricsHandler(ctx).WithTags(tags)
 	switch {
 	case deadLetter:
 		if outcome == outcomeDelivered {

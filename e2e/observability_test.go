@@ -68,10 +68,11 @@ func TestMetricsEndToEnd(t *testing.T) {
 		{"cronsource_delivery_lateness_seconds", map[string]string{"workflow_id": "obs-all", "activity_type": "Deliver"}},
 		{"cronsource_delivery_lateness_seconds", label("obs-skip")},
 		{"cronsource_last_delivered_sequence", label("obs-skip")},
-		// The SDK's own metrics.
-		{"temporal_activity_execution_latency_seconds", map[string]string{"activity_type": "Deliver", "namespace": "default"}},
+		// The SDK's own metrics. A tick's first attempt is a local activity, run inside the
+		// workflow task.
+		{"temporal_local_activity_execution_latency_seconds", map[string]string{"activity_type": "Deliver", "namespace": "default"}},
 		{"temporal_workflow_task_execution_latency_seconds", map[string]string{"workflow_type": "CronSource"}},
-		{"temporal_request_total", map[string]string{"operation": "RespondActivityTaskCompleted"}},
+		{"temporal_request_total", map[string]string{"operation": "RespondWorkflowTaskCompleted"}},
 	} {
 		if v, found := m.Value(c.name, c.labels); !found || v <= 0 {
 			t.Errorf("%s%v = %v (found %v), want a series above 0", c.name, c.labels, v, found)
@@ -102,7 +103,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 	if _, found := es.Value("events_service_events_duplicate_total", nil); !found {
 		t.Errorf("events-service has no duplicate counter: %s", es.Names())
 	}
-	logExcerpt(t, workerMetrics, "cronsource_", "temporal_activity_execution_latency_seconds_count")
+	logExcerpt(t, workerMetrics, "cronsource_", "temporal_local_activity_execution_latency_seconds_count")
 	logExcerpt(t, events+"/metrics", "events_service_")
 }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -186,14 +187,20 @@ func waitHTTP(t *testing.T, url string, status int) {
 	}
 }
 
+// freePort is a port of 127.0.0.1 that is free now. It picks below both the kernel's ephemeral ports (32768 and up), which any outgoing
+// connection may take before the binary binds, and the devserver's internal ports (20000 and
+// up).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 10000 + rand.IntN(10000)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 10000-19999")
+	return 0
 }
 
 // busyPort is a port of 127.0.0.1 that a listener holds until the test ends.

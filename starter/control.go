@@ -40,16 +40,13 @@ func (ctl control) command(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			handle, err := c.UpdateWorkflow(cmd.Context(), client.UpdateWorkflowOptions{
+			var st workflows.Status
+			err = sendUpdate(cmd.Context(), c, client.UpdateWorkflowOptions{
 				WorkflowID:   id,
 				UpdateName:   ctl.update,
 				Args:         args,
 				WaitForStage: client.WorkflowUpdateStageCompleted,
-			})
-			var st workflows.Status
-			if err == nil {
-				err = handle.Get(cmd.Context(), &st)
-			}
+			}, &st)
 			if err != nil {
 				return fmt.Errorf("%s source %q: %s", ctl.update, id, oneLine(err))
 			}

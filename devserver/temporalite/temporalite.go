@@ -6,6 +6,7 @@ package temporalite
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"time"
@@ -196,8 +197,18 @@ func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {
 	return &conf, nil
 }
 
-// freePort asks the kernel for a port that is free now.
+// freePort finds a port that is free now for an internal service. It tries ports below the
+// kernel's usual ephemeral range (32768 and up) first: a port from that range can be taken by
+// any outgoing connection between this check and the server's bind, and the server exits when
+// a bind fails.
 func freePort(ip string) (int, error) {
+	for range 100 {
+		port := firstInternalPort + rand.IntN(endInternalPorts-firstInternalPort)
+		if l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port))); err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		return 0, err
@@ -205,3 +216,9 @@ func freePort(ip string) (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// freePort looks first in [firstInternalPort, endInternalPorts).
+const (
+	firstInternalPort = 20000
+	endInternalPorts  = 32768
+)

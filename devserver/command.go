@@ -16,6 +16,7 @@ import (
 	"github.com/hello-cron/cronsource/devserver/temporalite"
 	"github.com/hello-cron/cronsource/devserver/webui"
 	"github.com/hello-cron/cronsource/internal/logging"
+	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/internal/version"
 )
 
@@ -112,7 +113,8 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	}
 	srv, err := temporalite.Start(temporalite.Config{
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: o.port,
-		Namespaces: namespaces, Stock: o.stock, TimerShift: o.timerShift, Logger: log.NewZapLogger(zl),
+		Namespaces: namespaces, SearchAttributes: searchattr.Types(), Stock: o.stock, TimerShift: o.timerShift,
+		Logger: log.NewZapLogger(zl),
 	})
 	var dbErr *temporalite.DatabaseError
 	switch {

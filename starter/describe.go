@@ -59,8 +59,8 @@ func describeText(r *root, st workflows.Status) error {
 	w := tabwriter.NewWriter(r.stdout, 0, 4, 1, ' ', 0)
 	for _, row := range [][2]string{
 		{"source", st.WorkflowID},
-		{"state", stateText(st)},
-		{"schedule", scheduleText(st.Interval, st.Cron, st.Timezone)},
+		{"state", st.State()},
+		{"schedule", workflows.ScheduleText(st.Interval, st.Cron, st.Timezone)},
 		{"catch-up", catchup},
 		{"jitter", orNone(st.Jitter, "none")},
 		{"type", st.Type},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -10,17 +11,23 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
 // listQuery finds the running sources in the namespace through Temporal's visibility store.
 const listQuery = "WorkflowType = 'CronSource' AND ExecutionStatus = 'Running'"
 
+// pausedQuery narrows listQuery, where the search attributes are registered, to the paused
+// sources and those started before the search attributes existed, which have none.
+const pausedQuery = listQuery + " AND (" + searchattr.Paused + " = true OR " + searchattr.Paused + " IS NULL)"
+
 // queryTimeout bounds the status query of one source, which needs a worker to answer.
 const queryTimeout = 5 * time.Second
 
 func newListCommand(r *root) *cobra.Command {
 	var output string
+	var paused bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the running sources in the namespace, with their state and next fire time",
@@ -34,9 +41,19 @@ func newListCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			sources, err := listSources(cmd.Context(), c)
+			query := listQuery
+			if paused && searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace) {
+				query = pausedQuery
+			}
+			sources, err := listSources(cmd.Context(), c, query)
 			if err != nil {
 				return err
+			}
+			if paused {
+				// The query may have found running sources too: without the search
+				// attributes, or started before them. Keep the paused ones and those whose
+				// status could not be had.
+				sources = slices.DeleteFunc(sources, func(l listed) bool { return l.Status != nil && !l.Paused })
 			}
 			if output == "json" {
 				return writeJSON(r.stdout, sources)
@@ -48,13 +65,14 @@ func newListCommand(r *root) *cobra.Command {
 					fmt.Fprintf(w, "%s\tunknown: %s\t\t\t\n", s.WorkflowID, s.Error)
 					continue
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.WorkflowID, stateText(*s.Status),
-					scheduleText(s.Interval, s.Cron, s.Timezone), s.Sequence, nextText(*s.Status))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.WorkflowID, s.Status.State(),
+					workflows.ScheduleText(s.Interval, s.Cron, s.Timezone), s.Sequence, nextText(*s.Status))
 			}
 			return w.Flush()
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	cmd.Flags().BoolVar(&paused, "paused", false, "only the paused sources (filtered by the "+searchattr.Paused+" search attribute where it exists)")
 	return cmd
 }
 
@@ -65,11 +83,11 @@ type listed struct {
 	Error string `json:"error,omitempty"`
 }
 
-func listSources(ctx context.Context, c client.Client) ([]listed, error) {
+func listSources(ctx context.Context, c client.Client, query string) ([]listed, error) {
 	var out []listed
 	var token []byte
 	for {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: listQuery, NextPageToken: token})
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
 		if err != nil {
 			return nil, fmt.Errorf("list sources: %w", err)
 		}
@@ -102,16 +120,4 @@ func queryStatus(ctx context.Context, c client.Client, id string) (workflows.Sta
 		return st, fmt.Errorf("decode status of %q: %w", id, err)
 	}
 	return st, nil
-}
-
-func stateText(st workflows.Status) string {
-	switch {
-	case st.Stopping:
-		return "stopping"
-	case st.Paused && st.PauseReason != "":
-		return "paused (" + st.PauseReason + ")"
-	case st.Paused:
-		return "paused"
-	}
-	return "running"
 }

@@ -39,8 +39,14 @@ func newStartCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			run, err := c.ExecuteWorkflow(cmd.Context(), workflows.StartOptions(id, r.conn.TaskQueue),
-				workflows.CronSource, workflows.Input{Config: cfg})
+			// Temporal's tools show the summary and details of the first run; every run shows
+			// the same summary line in its current details.
+			opts := workflows.StartOptions(id, r.conn.TaskQueue)
+			opts.StaticSummary, opts.StaticDetails = cfg.Summary(), cfg.Details()
+			if cfg.SearchAttributes = searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace); cfg.SearchAttributes {
+				opts.TypedSearchAttributes = workflows.StartSearchAttributes(cfg)
+			}
+			run, err := c.ExecuteWorkflow(cmd.Context(), opts, workflows.CronSource, workflows.Input{Config: cfg})
 			var already *serviceerror.WorkflowExecutionAlreadyStarted
 			if errors.As(err, &already) {
 				fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, already.RunId)
@@ -49,7 +55,7 @@ func newStartCommand(r *root) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("start source %q: %w", id, err)
 			}
-			fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), scheduleText(cfg.Interval.String(), cfg.Cron, cfg.Timezone))
+			fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), cfg.Schedule())
 			return nil
 		},
 	}
@@ -86,15 +92,4 @@ func payload(cfg *workflows.Config, dataSet bool, data, dataBase64, contentType 
 	}
 	cfg.DataContentType = contentType
 	return nil
-}
-
-// scheduleText says when a source ticks, in a few words.
-func scheduleText(interval, cron, timezone string) string {
-	if cron == "" {
-		return "every " + interval
-	}
-	if timezone == "" {
-		timezone = "UTC"
-	}
-	return fmt.Sprintf("on cron %q (%s)", cron, timezone)
 }

@@ -85,6 +85,12 @@ type Config struct {
 	// ContinueAsNewAfter is how many ticks one run handles before it continues as new, unless
 	// the server suggests it sooner. Zero means DefaultContinueAsNewAfter.
 	ContinueAsNewAfter int
+	// SearchAttributes says that the namespace has the custom search attributes of
+	// internal/searchattr, so that the source may keep them up to date: upserting one that is
+	// not registered would fail every workflow task. The starter sets it after checking. It is
+	// absent, so false, in every source started before the search attributes existed, and
+	// those replay without upserts.
+	SearchAttributes bool `json:",omitempty"`
 }
 
 // FieldError is a bad value in a Config. Field is the starter's flag name for it.

@@ -116,11 +116,15 @@ func CronSource(ctx workflow.Context, in Input) error {
 	if err != nil {
 		return err
 	}
+	if err := s.syncSearchAttributes(ctx); err != nil {
+		return fmt.Errorf("upsert search attributes: %w", err)
+	}
 	if err := s.register(ctx); err != nil {
 		return err
 	}
 	counts := newTickCounts(s.state)
 	for steps := 0; ; steps++ {
+		s.showDetails(ctx) // after each delivery, rejection, skip, wake-up and resume
 		if s.state.Stopping || s.ended() {
 			return s.finish(ctx)
 		}
@@ -208,7 +212,15 @@ func (s *source) finish(ctx workflow.Context) error {
 		return err
 	}
 	s.logger.Info("source finished", "sequence", s.state.Sequence, "stopped", s.state.Stopping)
+	s.showDetails(ctx)
 	return nil
+}
+
+// showDetails sets the current details that `temporal workflow describe` and the Web UI show.
+// It adds nothing to the history, so it needs no versioning; it runs on every tick, so it
+// builds the status with one next fire time, not NextFireTimes.
+func (s *source) showDetails(ctx workflow.Context) {
+	workflow.SetCurrentDetails(ctx, s.statusWith(1).CurrentDetails())
 }
 
 func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
@@ -360,6 +372,7 @@ func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activ
 		if interrupted || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, interrupted, err
 		}
+		s.showDetails(ctx) // the tick in flight, while it waits for its retries
 		if _, err := workflow.AwaitWithTimeout(ctx, retryDelay(err), func() bool { return s.redirect }); err != nil {
 			return receipt, false, err
 		}

@@ -64,7 +64,11 @@ type TickStatus struct {
 	Time     time.Time `json:"time"`
 }
 
-func (s *source) status() Status {
+func (s *source) status() Status { return s.statusWith(NextFireTimes) }
+
+// statusWith is the status with n next fire times: the current details need only one, and
+// they are built on every tick.
+func (s *source) statusWith(n int) Status {
 	c := s.cfg
 	st := Status{
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason, Stopping: s.state.Stopping,
@@ -75,7 +79,7 @@ func (s *source) status() Status {
 		PendingTriggers: len(s.state.Triggers),
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
-		NextFireTimes: s.nextFireTimes(NextFireTimes),
+		NextFireTimes: s.nextFireTimes(n),
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

@@ -106,11 +106,11 @@ func (s *source) refuseIfStopping() error {
 }
 
 // pause stops sending ticks; a delivery in flight stops retrying and is sent again on resume.
-func (s *source) pause(_ workflow.Context, req PauseRequest) (Status, error) {
+func (s *source) pause(ctx workflow.Context, req PauseRequest) (Status, error) {
 	s.state.Paused, s.state.PauseReason = true, req.Reason
 	s.woken, s.redirect = true, true
 	s.logger.Info("source paused", "reason", req.Reason)
-	return s.status(), nil
+	return s.changed(ctx)
 }
 
 // resume sends ticks again; those missed while paused follow the catch-up policy.
@@ -121,7 +121,7 @@ func (s *source) resume(ctx workflow.Context) (Status, error) {
 	s.state.Paused, s.state.PauseReason = false, ""
 	s.woken = true
 	s.logger.Info("source resumed")
-	return s.status(), nil
+	return s.changed(ctx)
 }
 
 func (s *source) validateUpdate(_ workflow.Context, p ConfigPatch) error {
@@ -169,7 +169,7 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 	}
 	s.woken = true
 	s.logger.Info("source updated")
-	return s.status(), nil
+	return s.changed(ctx)
 }
 
 func (s *source) validateTrigger(workflow.Context) error {
@@ -188,13 +188,24 @@ func (s *source) validateTrigger(workflow.Context) error {
 func (s *source) trigger(ctx workflow.Context) (Status, error) {
 	s.state.Triggers = append(s.state.Triggers, workflow.Now(ctx))
 	s.woken = true
-	return s.status(), nil
+	return s.changed(ctx)
 }
 
 // stop completes the source once the delivery in flight is done.
-func (s *source) stop(workflow.Context) (Status, error) {
+func (s *source) stop(ctx workflow.Context) (Status, error) {
 	s.state.Stopping = true
 	s.woken = true
 	s.logger.Info("source stopping")
-	return s.status(), nil
+	return s.changed(ctx)
+}
+
+// changed follows a control: it upserts the search attributes whose values changed (pause,
+// resume, a new schedule or sink), shows the new current details, and returns the status.
+func (s *source) changed(ctx workflow.Context) (Status, error) {
+	if err := s.syncSearchAttributes(ctx); err != nil {
+		return Status{}, fmt.Errorf("upsert search attributes: %w", err)
+	}
+	st := s.status()
+	workflow.SetCurrentDetails(ctx, st.CurrentDetails())
+	return st, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/config"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
@@ -104,10 +105,11 @@ func syncFile(path string) error {
 	return f.Sync()
 }
 
-func (db *database) createNamespaces(names []string) error {
+// createNamespaces creates those of names that do not exist, with the custom search attributes.
+func (db *database) createNamespaces(names []string, searchAttributes map[string]enumspb.IndexedValueType) error {
 	var nss []*sqliteschema.NamespaceConfig
 	for _, name := range names {
-		ns, err := sqliteschema.NewNamespaceConfig("active", name, false, nil)
+		ns, err := sqliteschema.NewNamespaceConfig("active", name, false, searchAttributes)
 		if err != nil {
 			return fmt.Errorf("namespace %q: %w", name, err)
 		}

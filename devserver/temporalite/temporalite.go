@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -33,6 +34,9 @@ type Config struct {
 	Port int
 	// Namespaces to create if they do not exist yet.
 	Namespaces []string
+	// SearchAttributes are custom search attributes that every namespace in Namespaces gets,
+	// new or not.
+	SearchAttributes map[string]enumspb.IndexedValueType
 	// Stock runs Temporal's stock dev-server settings instead of ours (rollback journal,
 	// default dynamic config), for benchmarks that show what the tuning buys.
 	Stock bool
@@ -73,7 +77,7 @@ func (e *DatabaseError) Error() string { return e.Err.Error() }
 func (e *DatabaseError) Unwrap() error { return e.Err }
 
 func start(cfg Config, db *database) (*Server, error) {
-	if err := db.createNamespaces(cfg.Namespaces); err != nil {
+	if err := db.createNamespaces(cfg.Namespaces, cfg.SearchAttributes); err != nil {
 		return nil, &DatabaseError{err}
 	}
 	conf, err := serverConfig(cfg, db.sql)
@@ -106,6 +110,10 @@ func start(cfg Config, db *database) (*Server, error) {
 	}
 	if err := server.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
+	}
+	if err := registerSearchAttributes(conf.PublicClient.HostPort, cfg.Namespaces, cfg.SearchAttributes); err != nil {
+		server.Stop()
+		return nil, fmt.Errorf("register search attributes: %w", err)
 	}
 	return &Server{server: server, db: db, addr: conf.PublicClient.HostPort}, nil
 }

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/internal/searchattr"
+)
+
+// searchAttributeTimeout bounds the check for the search attributes.
+const searchAttributeTimeout = 5 * time.Second
+
+// searchAttributesRegistered asks whether the namespace has every search attribute of
+// internal/searchattr with its type. Any error counts as no: Temporal Cloud, for one, may
+// deny the OperatorService call to an API key that can start workflows.
+func searchAttributesRegistered(ctx context.Context, c client.Client, namespace string) bool {
+	ctx, cancel := context.WithTimeout(ctx, searchAttributeTimeout)
+	defer cancel()
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	return err == nil && len(searchattr.Missing(resp.GetCustomAttributes())) == 0
+}

@@ -1,0 +1,98 @@
+package workflows
+
+import (
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/internal/searchattr"
+	"github.com/hello-cron/cronsource/internal/sink"
+)
+
+// searchAttributesChange versions the upserts of a source's search attributes. They are
+// gated twice. Config.SearchAttributes is absent from every input recorded before they
+// existed, carried unchanged across continue-as-new, so those sources never upsert: that
+// alone keeps all recorded histories replaying. GetVersion, asked just before a run's first
+// upsert and never otherwise, covers what the flag cannot: a source started with the flag
+// whose pause or update was handled by a worker of the previous version, with no upsert, and
+// later replayed by this one. Runs that upsert nothing (the usual run, since the start request
+// and continue-as-new carry the values) get no marker.
+const searchAttributesChange = "search-attributes"
+
+// StartSearchAttributes are the search attributes a source starts with: the same values the
+// running source keeps up to date when c.SearchAttributes.
+func StartSearchAttributes(c Config) temporal.SearchAttributes {
+	var set []temporal.SearchAttributeUpdate
+	for _, u := range searchAttributeUpdates(c.withDefaults(), false, nil) {
+		if !u.unset {
+			set = append(set, u.update)
+		}
+	}
+	return temporal.NewSearchAttributes(set...)
+}
+
+// searchAttributeUpdate is one change to the search attribute name; unset removes it.
+type searchAttributeUpdate struct {
+	name   string
+	update temporal.SearchAttributeUpdate
+	unset  bool
+}
+
+// searchAttributeUpdates are the changes that bring current (a run's indexed fields) to the
+// values of c and paused.
+func searchAttributeUpdates(c Config, paused bool, current map[string]*commonpb.Payload) []searchAttributeUpdate {
+	var updates []searchAttributeUpdate
+	sinkKey := temporal.NewSearchAttributeKeyKeyword(searchattr.Sink)
+	sinkURL := sink.Redact(c.Sink)
+	switch have, ok := decoded[string](current, searchattr.Sink); {
+	case sinkURL == "" && ok:
+		updates = append(updates, searchAttributeUpdate{name: searchattr.Sink, update: sinkKey.ValueUnset(), unset: true})
+	case sinkURL != "" && (!ok || have != sinkURL):
+		updates = append(updates, searchAttributeUpdate{name: searchattr.Sink, update: sinkKey.ValueSet(sinkURL)})
+	}
+	if schedule := c.Schedule(); !has(current, searchattr.Schedule, schedule) {
+		key := temporal.NewSearchAttributeKeyKeyword(searchattr.Schedule)
+		updates = append(updates, searchAttributeUpdate{name: searchattr.Schedule, update: key.ValueSet(schedule)})
+	}
+	if !has(current, searchattr.Paused, paused) {
+		key := temporal.NewSearchAttributeKeyBool(searchattr.Paused)
+		updates = append(updates, searchAttributeUpdate{name: searchattr.Paused, update: key.ValueSet(paused)})
+	}
+	return updates
+}
+
+func has[T comparable](fields map[string]*commonpb.Payload, name string, want T) bool {
+	have, ok := decoded[T](fields, name)
+	return ok && have == want
+}
+
+// decoded is a search attribute's value; false if it is unset or not a T.
+func decoded[T any](fields map[string]*commonpb.Payload, name string) (T, bool) {
+	var v T
+	p := fields[name]
+	if len(p.GetData()) == 0 {
+		return v, false
+	}
+	if err := converter.GetDefaultDataConverter().FromPayload(p, &v); err != nil {
+		return v, false
+	}
+	return v, true
+}
+
+// syncSearchAttributes upserts the search attributes whose values changed, if the source keeps
+// them. It is called at the start of a run and after a pause, resume or update.
+func (s *source) syncSearchAttributes(ctx workflow.Context) error {
+	if !s.cfg.SearchAttributes {
+		return nil
+	}
+	updates := searchAttributeUpdates(s.cfg, s.state.Paused, workflow.GetInfo(ctx).SearchAttributes.GetIndexedFields())
+	if len(updates) == 0 || workflow.GetVersion(ctx, searchAttributesChange, workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	upsert := make([]temporal.SearchAttributeUpdate, len(updates))
+	for i, u := range updates {
+		upsert[i] = u.update
+	}
+	return workflow.UpsertTypedSearchAttributes(ctx, upsert...)
+}

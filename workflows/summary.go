@@ -1,0 +1,161 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hello-cron/cronsource/internal/sink"
+)
+
+// The bounds of the texts Temporal's tools show. The server refuses a start whose summary
+// payload is over 400 bytes or whose details payload is over 20000 (limit.userMetadata*Size);
+// these leave room for the payload's JSON quoting and metadata.
+const (
+	maxSummary = 200
+	maxDetails = 8000
+)
+
+// ScheduleText says when a source ticks, in a few words: "every 1s" or
+// `on cron "0 9 * * 1-5" (Europe/Paris)`. It is what `starter list` shows and the value of the
+// CronSourceSchedule search attribute.
+func ScheduleText(interval, cron, timezone string) string {
+	if cron == "" {
+		return "every " + interval
+	}
+	if timezone == "" {
+		timezone = "UTC"
+	}
+	return fmt.Sprintf("on cron %q (%s)", cron, timezone)
+}
+
+// Schedule is ScheduleText of c.
+func (c Config) Schedule() string {
+	interval := ""
+	if c.Interval != 0 {
+		interval = c.Interval.String()
+	}
+	return ScheduleText(interval, c.Cron, c.Timezone)
+}
+
+// Summary is the one line that Temporal's tools show for a source (its static summary): the
+// schedule, the sink with any password masked, and the CloudEvent type and source.
+func (c Config) Summary() string {
+	c = c.withDefaults()
+	return summaryLine(c.Schedule(), sink.Redact(c.Sink), c.Type, c.Source)
+}
+
+// Summary is the same line as Config.Summary, from a status.
+func (st Status) Summary() string {
+	return summaryLine(ScheduleText(st.Interval, st.Cron, st.Timezone), st.Sink, st.Type, st.Source)
+}
+
+// summaryLine takes a sink that is masked already; empty is the worker's sink.
+func summaryLine(schedule, sinkURL, eventType, source string) string {
+	if sinkURL == "" {
+		sinkURL = "the worker's sink"
+	}
+	return clip(fmt.Sprintf("cron source %s → %s (%s from %s)", schedule, sinkURL, eventType, source), maxSummary)
+}
+
+// Details is a source's configuration as a few lines of markdown (its static details), with
+// sink passwords masked.
+func (c Config) Details() string {
+	c = c.withDefaults()
+	var b strings.Builder
+	line := func(name, format string, args ...any) {
+		fmt.Fprintf(&b, "- %s: %s\n", name, fmt.Sprintf(format, args...))
+	}
+	schedule := c.Schedule()
+	if c.Jitter != 0 {
+		schedule += fmt.Sprintf(", jitter up to %v", c.Jitter)
+	}
+	line("schedule", "%s", schedule)
+	catchup := string(c.Catchup)
+	if c.CatchupWindow != 0 {
+		catchup += fmt.Sprintf(", within %v", c.CatchupWindow)
+	}
+	line("catch-up", "%s", catchup)
+	if !c.StartAt.IsZero() {
+		line("starts at", "%s", c.StartAt.Format(time.RFC3339))
+	}
+	if !c.EndAt.IsZero() {
+		line("ends at", "%s", c.EndAt.Format(time.RFC3339))
+	}
+	if c.MaxTicks != 0 {
+		line("ends after", "%d ticks", c.MaxTicks)
+	}
+	line("type", "%s", c.Type)
+	line("source", "%s", c.Source)
+	line("sink", "%s", orText(sink.Redact(c.Sink), "the worker's"))
+	line("dead-letter sink", "%s", orText(sink.Redact(c.DeadLetterSink), "none"))
+	line("content mode", "%s", c.ContentMode)
+	if c.Data == nil {
+		line("data", `the default {"Id","JobId"}`)
+	} else {
+		line("data", "%d bytes of %s", len(c.Data), orText(c.DataContentType, "application/json"))
+	}
+	line("continues as new", "every %d ticks", c.ContinueAsNewAfter)
+	return clip(b.String(), maxDetails)
+}
+
+// State is "running", "paused", "paused (reason)" or "stopping".
+func (st Status) State() string {
+	switch {
+	case st.Stopping:
+		return "stopping"
+	case st.Paused && st.PauseReason != "":
+		return "paused (" + st.PauseReason + ")"
+	case st.Paused:
+		return "paused"
+	}
+	return "running"
+}
+
+// CurrentDetails is the markdown a running source shows as its current details: the summary
+// line, then its state and counts. Only NextFireTime of st is used, so st may be built with
+// one next fire time.
+func (st Status) CurrentDetails() string {
+	var b strings.Builder
+	b.WriteString(st.Summary())
+	b.WriteString("\n\n")
+	fmt.Fprintf(&b, "- state: **%s**\n", st.State())
+	fmt.Fprintf(&b, "- last sequence: %d\n", st.Sequence)
+	if f := st.InFlight; f != nil {
+		fmt.Fprintf(&b, "- in flight: tick %d, due %s\n", f.Sequence, f.Time.Format(time.RFC3339Nano))
+	} else {
+		b.WriteString("- in flight: none\n")
+	}
+	if st.NextFireTime != nil {
+		fmt.Fprintf(&b, "- next fire time: %s\n", st.NextFireTime.Format(time.RFC3339Nano))
+	} else {
+		b.WriteString("- next fire time: none, the source has ended\n")
+	}
+	if st.PendingTriggers > 0 {
+		fmt.Fprintf(&b, "- extra ticks waiting: %d\n", st.PendingTriggers)
+	}
+	fmt.Fprintf(&b, "- delivered %d, retried %d, rejected %d, dead-lettered %d, caught up %d, skipped %d\n",
+		st.Delivered, st.Retried, st.Rejected, st.DeadLettered, st.CaughtUp, st.Skipped)
+	return b.String()
+}
+
+func orText(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+// clip cuts s to at most limit bytes, on a character boundary, marking the cut with "…".
+func clip(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	const mark = "…"
+	cut := limit - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}

@@ -128,8 +128,16 @@ func TestBaseRunsOneDevServerOnItsVolume(t *testing.T) {
 			t.Errorf("Service temporal selects %s=%s, which the dev server's pods do not have", k, v)
 		}
 	}
-	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 7233 || svc.Spec.Ports[0].Name != "grpc" {
-		t.Errorf("Service temporal ports %v, want grpc 7233", svc.Spec.Ports)
+	want := map[string]int32{"grpc": 7233, "ui": 8233}
+	if len(svc.Spec.Ports) != len(want) {
+		t.Errorf("Service temporal ports %v, want grpc 7233 and ui 8233", svc.Spec.Ports)
+	}
+	for _, p := range svc.Spec.Ports {
+		if want[p.Name] != p.Port || !slices.ContainsFunc(d.Spec.Template.Spec.Containers[0].Ports, func(cp corev1.ContainerPort) bool {
+			return cp.Name == p.TargetPort.StrVal
+		}) {
+			t.Errorf("Service temporal port %s %d -> %v: want grpc 7233 and ui 8233 onto the container's named ports", p.Name, p.Port, p.TargetPort)
+		}
 	}
 }
 

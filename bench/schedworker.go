@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/worker"
@@ -66,11 +65,7 @@ func runSchedulesWorker(ctx context.Context, conn temporalclient.Options, logger
 		return err
 	}
 	defer c.Close()
-	w := worker.New(c, conn.TaskQueue, worker.Options{
-		// As our worker's.
-		WorkerStopTimeout:            15 * time.Second,
-		StickyScheduleToStartTimeout: time.Second,
-	})
+	w := worker.New(c, conn.TaskQueue, workflows.WorkerOptions())
 	// Our activities, registered where our worker registers them; the bench workflow besides.
 	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.DefaultOIDCTokenFile), sinkURL, nil))
 	w.RegisterWorkflowWithOptions(scheduledTick, workflow.RegisterOptions{Name: scheduledTickWorkflow})

@@ -122,7 +122,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	}
 	defer c.Close()
 
-	w := worker.New(c, o.conn.TaskQueue, workerOptions())
+	w := worker.New(c, o.conn.TaskQueue, workflows.WorkerOptions())
 	workflows.Register(w, activities.New(httpClient, o.sink, overrides, activityOpts...))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -135,16 +135,4 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
-}
-
-// workerOptions make a restart quick. On SIGTERM the worker stops polling, tells the server to move
-// its sticky queue's tasks back to the shared queue, and lets an in-flight delivery finish and
-// report. After kill -9, a source's next workflow task waits at most
-// StickyScheduleToStartTimeout for the dead worker, the shortest the SDK allows (it counts in
-// seconds); an in-flight delivery is retried after the activity's heartbeat timeout.
-func workerOptions() worker.Options {
-	return worker.Options{
-		WorkerStopTimeout:            15 * time.Second,
-		StickyScheduleToStartTimeout: time.Second,
-	}
 }

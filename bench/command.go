@@ -39,7 +39,7 @@ type report struct {
 }
 
 // systems are the names --systems accepts, in the default order.
-func systems() []string { return []string{"ours", "stock", "schedules", "ticker"} }
+func systems() []string { return []string{"ours", "stock", "classic", "schedules", "ticker"} }
 
 func newCommand() *cobra.Command {
 	var o options
@@ -73,7 +73,7 @@ func newCommand() *cobra.Command {
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "ticking before each measured window")
 	fs.DurationVar(&o.measure, "measure", 60*time.Second, "length of each measured window")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "results", time.Now().Format("2006-01-02")+".json"), "JSON results file")
-	cmd.AddCommand(newSchedulesWorkerCommand())
+	cmd.AddCommand(newBaselineWorkerCommand())
 	return cmd
 }
 
@@ -175,6 +175,12 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 	switch name {
 	case "ticker":
 		return newTicker(sinkURL), nil
+	case "classic":
+		c, err := startClassic(ctx, o.binDir, sinkURL)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	case "schedules":
 		s, err := startSchedules(ctx, o.binDir, sinkURL, o.timerShift)
 		if err != nil {

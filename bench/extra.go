@@ -175,7 +175,7 @@ func (o *options) footprint(ctx context.Context, rec *recorder) ([]footprint, er
 	if err := sleepUntil(ctx, time.Now().Add(10*time.Second)); err != nil {
 		return nil, err
 	}
-	return []footprint{{State: "idle", RSSMiB: ours{s}.rss()}}, nil
+	return []footprint{{State: "idle", RSSMiB: s.rss()}}, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -44,10 +44,6 @@ func (o ours) start(ctx context.Context, n int, interval time.Duration, first ti
 	return nil
 }
 
-func (o ours) rss() map[string]float64 {
-	return map[string]float64{"worker": o.worker.rssMiB(), "devserver": o.dev.rssMiB()}
-}
-
 // ticker is baseline (a): a plain Go ticker per source posting the same CloudEvents, with no
 // durability, the way Knative's heartbeats sample and PingSource work. The HTTP ceiling.
 type ticker struct {

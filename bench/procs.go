@@ -85,11 +85,11 @@ type stack struct {
 	stock  bool
 	shift  string // the devserver's --timer-shift, empty for its default
 	sink   string
-	// schedulesWorker runs the bench's schedules-worker instead of our worker.
-	schedulesWorker bool
-	dev             *proc
-	worker          *proc
-	client          client.Client
+	// baselineWorker runs the bench's baseline-worker instead of our worker.
+	baselineWorker bool
+	dev            *proc
+	worker         *proc
+	client         client.Client
 }
 
 // startStack starts a devserver and our worker.
@@ -144,14 +144,14 @@ func (s *stack) startDev() error {
 
 func (s *stack) startWorker() error {
 	var err error
-	if s.schedulesWorker {
-		// The bench binary itself, so that the bench workflow stays out of the product's worker.
+	if s.baselineWorker {
+		// The bench binary itself, so that the bench workflows stay out of the product's worker.
 		exe, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("find the bench executable: %w", err)
 		}
-		s.worker, err = startExe(s.dir, exe, schedulesWorkerCommand, schedulesWorkerCommand, "--address", s.addr,
-			"--task-queue", schedulesTaskQueue, "--sink", s.sink, "--log-level", "error")
+		s.worker, err = startExe(s.dir, exe, baselineWorkerCommand, baselineWorkerCommand, "--address", s.addr,
+			"--task-queue", baselineTaskQueue, "--sink", s.sink, "--log-level", "error")
 		return err
 	}
 	s.worker, err = startProc(s.dir, s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
@@ -161,6 +161,11 @@ func (s *stack) startWorker() error {
 
 // cpu is the devserver's and the worker's CPU time so far.
 func (s *stack) cpu() time.Duration { return s.dev.cpu() + s.worker.cpu() }
+
+// rss is the resident memory of the devserver and the worker.
+func (s *stack) rss() map[string]float64 {
+	return map[string]float64{"worker": s.worker.rssMiB(), "devserver": s.dev.rssMiB()}
+}
 
 func (s *stack) close() {
 	if s.client != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 )
 
 // scheduledTickWorkflow is the name of the bench workflow each Schedule's action starts. Only
-// the bench's schedules-worker registers it, never our worker.
+// the bench's baseline-worker registers it, never our worker.
 const scheduledTickWorkflow = "BenchScheduledTick"
 
 // scheduledStartTime is the search attribute in which the scheduler gives every workflow it
@@ -39,43 +38,25 @@ func scheduledTick(ctx workflow.Context, in scheduledInput) error {
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "InvalidTick", nil)
 	}
-	var a *activities.Activities // names the activities; never called here
-	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: workflows.AttemptTimeout,
-		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1, NonRetryableErrorTypes: []string{activities.ErrRejected}},
-	})
+	var a *activities.Activities // names the activity; never called here
+	lctx := workflow.WithLocalActivityOptions(ctx, workflows.LocalDeliveryOptions())
 	err = workflow.ExecuteLocalActivity(lctx, a.Deliver, tick).Get(ctx, nil)
 	if err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
 		return err
 	}
-	if err := workflow.Sleep(ctx, retryDelay(err)); err != nil {
+	if err := workflow.Sleep(ctx, workflows.RetryDelay(err)); err != nil {
 		return err
 	}
 	tick.EarlierAttempts = 1
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: workflows.AttemptTimeout,
-		HeartbeatTimeout:    workflows.HeartbeatTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        firstRetry,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrRejected},
-		},
-	})
-	return workflow.ExecuteActivity(actx, a.Deliver, tick).Get(ctx, nil)
+	return deliver(ctx, tick)
 }
 
-// firstRetry is the retry policy's first interval, as our source's.
-const firstRetry = time.Second
-
-// retryDelay is how long to wait after a failed first attempt: as long as the sink's
-// Retry-After asked, or the first retry interval.
-func retryDelay(err error) time.Duration {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.NextRetryDelay() > 0 {
-		return appErr.NextRetryDelay()
-	}
-	return firstRetry
+// deliver hands tick to the Deliver activity, as a regular activity with our source's options,
+// and waits for its outcome.
+func deliver(ctx workflow.Context, tick activities.Tick) error {
+	var a *activities.Activities // names the activity; never called here
+	actx := workflow.WithActivityOptions(ctx, workflows.DeliveryOptions())
+	return workflow.ExecuteActivity(actx, a.Deliver, tick).Get(ctx, nil)
 }
 
 // tickFor is the tick a Schedule started workflowID for. Its time is the scheduled time, so that

@@ -16,7 +16,7 @@ import (
 
 // schedules is baseline (b): Temporal Schedules on our devserver, run as `ours` runs it. Each
 // source is one Schedule whose action starts a scheduledTick workflow, which hands one tick to
-// the same Deliver activity our worker runs. The workflow runs on the bench's schedules-worker,
+// the same Deliver activity our worker runs. The workflow runs on the bench's baseline-worker,
 // a child process like our worker, so that CPU and memory are counted the same way: the
 // devserver (which also runs the Schedules' scheduler workflows, on its internal worker) plus
 // the worker.
@@ -25,16 +25,13 @@ type schedules struct {
 	ids []string // the Schedules created (empty where creating failed), deleted by close
 }
 
-// schedulesTaskQueue is where the schedules' workflows run.
-const schedulesTaskQueue = "bench-schedules"
-
 // parallelism bounds the CreateSchedule and DeleteSchedule calls in flight: a Schedule that is
 // created after its first time never takes it, so creating them one by one could cost the
 // first ticks of the last ones at a few hundred sources.
 const parallelism = 8
 
 func startSchedules(ctx context.Context, binDir, sink, shift string) (*schedules, error) {
-	s, err := launchStack(ctx, &stack{binDir: binDir, shift: shift, sink: sink, schedulesWorker: true})
+	s, err := launchStack(ctx, &stack{binDir: binDir, shift: shift, sink: sink, baselineWorker: true})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +87,7 @@ func (s *schedules) create(ctx context.Context, id string, i int, interval time.
 			ID:                  fmt.Sprintf("bench-%d", i),
 			Workflow:            scheduledTickWorkflow,
 			Args:                []any{scheduledInput{Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first, Interval: interval}},
-			TaskQueue:           schedulesTaskQueue,
+			TaskQueue:           baselineTaskQueue,
 			WorkflowTaskTimeout: workflows.TaskTimeout,
 		},
 		// ALLOW_ALL takes every action at its time, whether or not earlier ones still run: no
@@ -126,10 +123,6 @@ func (s *schedules) close() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
 	s.stack.close()
-}
-
-func (s *schedules) rss() map[string]float64 {
-	return map[string]float64{"worker": s.worker.rssMiB(), "devserver": s.dev.rssMiB()}
 }
 
 // inParallel calls fn(0) to fn(n-1), at most parallelism at a time, and joins their errors.

@@ -71,9 +71,9 @@ const AttemptTimeout = 30 * time.Second
 // and retries it elsewhere; the delivery activity heartbeats while it waits for the sink.
 const HeartbeatTimeout = 3 * time.Second
 
-// deliveryOptions retry a delivery until it succeeds or is rejected for good, backing off
+// DeliveryOptions retry a delivery until it succeeds or is rejected for good, backing off
 // exponentially to at most a minute, or as long as the sink's Retry-After says.
-func deliveryOptions() workflow.ActivityOptions {
+func DeliveryOptions() workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		StartToCloseTimeout: AttemptTimeout,
 		HeartbeatTimeout:    HeartbeatTimeout,
@@ -87,10 +87,10 @@ func deliveryOptions() workflow.ActivityOptions {
 	}
 }
 
-// localDeliveryOptions are for a tick's first attempt, a local activity: one attempt, retried
+// LocalDeliveryOptions are for a tick's first attempt, a local activity: one attempt, retried
 // by the regular activity. A worker that dies during it loses its workflow task, and the next
 // worker sends the tick again after TaskTimeout.
-func localDeliveryOptions() workflow.LocalActivityOptions {
+func LocalDeliveryOptions() workflow.LocalActivityOptions {
 	return workflow.LocalActivityOptions{
 		StartToCloseTimeout: AttemptTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
@@ -367,13 +367,13 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, interrupted bool, err error) {
 	var a *activities.Activities // names the activities; never called here
 	if s.current {
-		lctx := workflow.WithLocalActivityOptions(ctx, localDeliveryOptions())
+		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
 		interrupted, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
 		if interrupted || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, interrupted, err
 		}
 		s.showDetails(ctx) // the tick in flight, while it waits for its retries
-		if _, err := workflow.AwaitWithTimeout(ctx, retryDelay(err), func() bool { return s.redirect }); err != nil {
+		if _, err := workflow.AwaitWithTimeout(ctx, RetryDelay(err), func() bool { return s.redirect }); err != nil {
 			return receipt, false, err
 		}
 		if s.redirect {
@@ -381,7 +381,7 @@ func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activ
 		}
 		tick.EarlierAttempts = 1
 	}
-	actx := workflow.WithActivityOptions(ctx, deliveryOptions())
+	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
 	interrupted, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
 	return receipt, interrupted, err
 }
@@ -397,14 +397,14 @@ func (s *source) await(ctx workflow.Context, future workflow.Future, result any)
 	return false, future.Get(ctx, result)
 }
 
-// retryDelay is how long to wait after a failed first attempt: as long as the sink's
+// RetryDelay is how long to wait after a failed first attempt: as long as the sink's
 // Retry-After asked, or the retry policy's first interval.
-func retryDelay(err error) time.Duration {
+func RetryDelay(err error) time.Duration {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.NextRetryDelay() > 0 {
 		return appErr.NextRetryDelay()
 	}
-	return deliveryOptions().RetryPolicy.InitialInterval
+	return DeliveryOptions().RetryPolicy.InitialInterval
 }
 
 // deadLetter posts a rejected tick to the dead-letter sink, if the source has one.
@@ -414,7 +414,7 @@ func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejectio
 	}
 	var a *activities.Activities
 	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deliveryOptions()), a.DeadLetter, req).Get(ctx, nil)
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, DeliveryOptions()), a.DeadLetter, req).Get(ctx, nil)
 	switch {
 	case err == nil:
 		s.state.DeadLettered++

@@ -18,17 +18,21 @@ import (
 	"github.com/hello-cron/cronsource/workflows"
 )
 
-// schedulesWorkerCommand is the hidden subcommand that runs the Schedules baseline's worker;
-// the benchmark starts it as a child process, as it starts our worker for ours.
-const schedulesWorkerCommand = "schedules-worker"
+// baselineWorkerCommand is the hidden subcommand that runs the worker of the baselines built on
+// Temporal (Schedules and classic); the benchmark starts it as a child process, as it starts our
+// worker for ours.
+const baselineWorkerCommand = "baseline-worker"
 
-func newSchedulesWorkerCommand() *cobra.Command {
+// baselineTaskQueue is where the baselines' workflows run.
+const baselineTaskQueue = "bench-baselines"
+
+func newBaselineWorkerCommand() *cobra.Command {
 	var conn temporalclient.Options
 	var log logging.Options
 	var sinkURL string
 	cmd := &cobra.Command{
-		Use:    schedulesWorkerCommand,
-		Short:  "Run the worker of the Temporal Schedules baseline (started by the benchmark)",
+		Use:    baselineWorkerCommand,
+		Short:  "Run the worker of the Schedules and classic baselines (started by the benchmark)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,7 +47,7 @@ func newSchedulesWorkerCommand() *cobra.Command {
 				return err
 			}
 			defer func() { _ = logger.Sync() }()
-			return runSchedulesWorker(cmd.Context(), conn, logger, sinkURL)
+			return runBaselineWorker(cmd.Context(), conn, logger, sinkURL)
 		},
 	}
 	// Our worker's connection and log flags; the benchmark gives its own task queue.
@@ -53,9 +57,9 @@ func newSchedulesWorkerCommand() *cobra.Command {
 	return cmd
 }
 
-// runSchedulesWorker runs the scheduledTick workflow and our activities, with the dial, HTTP
-// client and worker options our worker uses, until ctx ends.
-func runSchedulesWorker(ctx context.Context, conn temporalclient.Options, logger *zap.Logger, sinkURL string) error {
+// runBaselineWorker runs the baselines' workflows and our activities, with the dial, HTTP client
+// and worker options our worker uses, until ctx ends.
+func runBaselineWorker(ctx context.Context, conn temporalclient.Options, logger *zap.Logger, sinkURL string) error {
 	// Started with the devserver, as our worker is: the dial waits for it.
 	c, err := conn.Dial(ctx, logger)
 	if err != nil {
@@ -66,9 +70,10 @@ func runSchedulesWorker(ctx context.Context, conn temporalclient.Options, logger
 	}
 	defer c.Close()
 	w := worker.New(c, conn.TaskQueue, workflows.WorkerOptions())
-	// Our activities, registered where our worker registers them; the bench workflow besides.
+	// Our activities, registered where our worker registers them; the bench workflows besides.
 	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.DefaultOIDCTokenFile), sinkURL, nil))
 	w.RegisterWorkflowWithOptions(scheduledTick, workflow.RegisterOptions{Name: scheduledTickWorkflow})
+	w.RegisterWorkflowWithOptions(classicSource, workflow.RegisterOptions{Name: classicSourceWorkflow})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -188,6 +188,9 @@ func printReport(w io.Writer, rep report) {
 			r.OfferedPerSec, r.DeliveredPerSec, 100*r.Window.Ratio, r.Window.P50, r.Window.P99, r.Window.Max, r.CPUPerTickMs, rssText(r.RSSMiB))
 	}
 	_ = tw.Flush()
+	for _, line := range capacitySummary(rep.Load) {
+		fmt.Fprintln(w, line)
+	}
 	if h := rep.History; h != nil {
 		fmt.Fprintf(w, "\nhistory: %.1f events per tick (%.1f steady), %d events at continue-as-new after %d ticks (~%d extrapolated to the default %d)\n",
 			h.EventsPerTick, h.SteadyPerTick, h.EventsAtCAN, h.TicksPerRun, h.DefaultCANSize, workflows.DefaultContinueAsNewAfter)
@@ -199,6 +202,61 @@ func printReport(w io.Writer, rep report) {
 	for _, f := range rep.Footprint {
 		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
 	}
+}
+
+// sustainRatio is the share of offered ticks a system must deliver for it to sustain a load.
+const sustainRatio = 0.99
+
+// capacitySummary sums up the capacity runs by system: the most sources each sustained (delivered
+// at least 99% of the offered ticks) and the most ticks per second it delivered in any run, then
+// ours against each other system on both.
+func capacitySummary(load []loadResult) []string {
+	type best struct {
+		sustained int
+		peak      float64
+	}
+	var order []string
+	bests := map[string]*best{}
+	for _, r := range load {
+		if r.Scenario != "capacity" {
+			continue
+		}
+		b, ok := bests[r.System]
+		if !ok {
+			b = &best{}
+			bests[r.System] = b
+			order = append(order, r.System)
+		}
+		if r.Window.Ratio >= sustainRatio {
+			b.sustained = max(b.sustained, r.Sources)
+		}
+		b.peak = max(b.peak, r.DeliveredPerSec)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	lines := []string{""}
+	for _, name := range order {
+		b := bests[name]
+		sustained := "no size run"
+		if b.sustained > 0 {
+			sustained = fmt.Sprintf("%d sources", b.sustained)
+		}
+		lines = append(lines, fmt.Sprintf("capacity %s: sustained %s (>= %.0f%% delivered), at most %.1f ticks/s delivered",
+			name, sustained, 100*sustainRatio, b.peak))
+	}
+	if ours, ok := bests["ours"]; ok {
+		for _, name := range order {
+			if b := bests[name]; name != "ours" && b.peak > 0 {
+				sustained := "-"
+				if b.sustained > 0 {
+					sustained = fmt.Sprintf("%.1fx", float64(ours.sustained)/float64(b.sustained))
+				}
+				lines = append(lines, fmt.Sprintf("ours against %s: %s the sources sustained, %.1fx the most ticks/s", name, sustained, ours.peak/b.peak))
+			}
+		}
+	}
+	return lines
 }
 
 func rssText(m map[string]float64) string {

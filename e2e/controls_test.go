@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,7 @@ type described struct {
 	Paused        bool
 	PauseReason   string
 	Stopping      bool
+	Finished      bool
 	Interval      string
 	Sequence      int64
 	NextFireTime  *time.Time
@@ -196,6 +198,13 @@ func TestControlCommands(t *testing.T) {
 		t.Errorf("%d events after the source stopped", n-stoppedAt)
 	}
 	refused("stop", "stop", "--workflow-id", id)
+	if d := describe(t, addr, id); !d.Finished || !d.Stopping || d.NextFireTime != nil {
+		t.Errorf("describe after the stop: finished %v, stopping %v, next fire time %v; want true, true, none",
+			d.Finished, d.Stopping, d.NextFireTime)
+	}
+	if out := mustCLI("state:", "describe", "--workflow-id", id); !regexp.MustCompile(`(?m)^state:\s+stopped$`).MatchString(out) {
+		t.Errorf("describe after the stop:\n%s\nwant state: stopped", out)
+	}
 	recordHistory(t, addr, id, "source-v3-controls")
 }
 
@@ -253,6 +262,9 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	})
 	if n := len(sink.snapshot()); n != 4 {
 		t.Errorf("sink got %d attempts, want 4: 3 ticks (--max-ticks) and one retry", n)
+	}
+	if out, ok := cli(addr, "describe", "--workflow-id", id); !ok || !regexp.MustCompile(`(?m)^state:\s+ended$`).MatchString(out) {
+		t.Errorf("describe of the ended source: %s", out)
 	}
 	recordHistory(t, addr, id, "source-v3-cron-dead-letter-retry")
 }

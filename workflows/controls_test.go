@@ -226,9 +226,12 @@ func TestStopFinishesTheDeliveryInFlight(t *testing.T) {
 		return 0
 	}})
 	stop := h.update(t, s(23), UpdateStop)
-	h.finish(t, Input{Config: Config{Interval: s(10)}})
+	st := h.finish(t, Input{Config: Config{Interval: s(10)}})
 	if stop.rejected != nil || stop.err != nil {
 		t.Fatalf("stop: %+v", stop)
+	}
+	if got := st.State(); got != "stopped" || st.NextFireTime != nil {
+		t.Errorf("state after the stop = %q, next fire time %v; want stopped, none", got, st.NextFireTime)
 	}
 	checkSent(t, h.sent(), []sentTick{{1, s(10), s(10)}, {2, s(20), s(20)}})
 }
@@ -247,8 +250,11 @@ func TestSourceEnds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, answer{})
-			h.finish(t, Input{Config: tt.cfg})
+			st := h.finish(t, Input{Config: tt.cfg})
 			checkSent(t, h.sent(), tt.want)
+			if got := st.State(); got != "ended" || st.NextFireTime != nil {
+				t.Errorf("state at the end = %q, next fire time %v; want ended, none", got, st.NextFireTime)
+			}
 		})
 	}
 }

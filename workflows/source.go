@@ -166,6 +166,8 @@ type source struct {
 	redirect bool
 	// current: the run has localDeliveryChange.
 	current bool
+	// finished: the run has ended the source, stopped or past its last tick.
+	finished bool
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {
@@ -212,6 +214,7 @@ func (s *source) finish(ctx workflow.Context) error {
 		return err
 	}
 	s.logger.Info("source finished", "sequence", s.state.Sequence, "stopped", s.state.Stopping)
+	s.finished = true
 	s.showDetails(ctx)
 	return nil
 }

@@ -18,6 +18,8 @@ type Status struct {
 	Paused      bool   `json:"paused"`
 	PauseReason string `json:"pauseReason,omitempty"`
 	Stopping    bool   `json:"stopping"`
+	// Finished: the workflow has ended, stopped (Stopping) or past its last tick.
+	Finished bool `json:"finished"`
 
 	Interval      string     `json:"interval,omitempty"`
 	Cron          string     `json:"cron,omitempty"`
@@ -72,7 +74,8 @@ func (s *source) statusWith(n int) Status {
 	c := s.cfg
 	st := Status{
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason, Stopping: s.state.Stopping,
-		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
+		Finished: s.finished,
+		Cron:     c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
 		Type: c.Type, Source: c.Source, Sink: sink.Redact(c.Sink), DeadLetterSink: sink.Redact(c.DeadLetterSink),
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,
@@ -105,10 +108,13 @@ func (s *source) statusWith(n int) Status {
 	return st
 }
 
-// nextFireTimes are the next n scheduled times, fewer if the source ends first. Jitter may
-// send each a little later.
+// nextFireTimes are the next n scheduled times, fewer if the source ends first, none once it
+// is stopping. Jitter may send each a little later.
 func (s *source) nextFireTimes(n int) []time.Time {
 	times := []time.Time{}
+	if s.state.Stopping {
+		return times
+	}
 	left := int64(n)
 	if s.cfg.MaxTicks > 0 {
 		left = min(left, s.cfg.MaxTicks-s.state.Sequence-int64(len(s.state.Triggers)))

@@ -100,9 +100,14 @@ func (c Config) Details() string {
 	return clip(b.String(), maxDetails)
 }
 
-// State is "running", "paused", "paused (reason)" or "stopping".
+// State is "running", "paused", "paused (reason)", "stopping", or once the workflow has ended
+// "stopped" or "ended" (past its last tick).
 func (st Status) State() string {
 	switch {
+	case st.Finished && st.Stopping:
+		return "stopped"
+	case st.Finished:
+		return "ended"
 	case st.Stopping:
 		return "stopping"
 	case st.Paused && st.PauseReason != "":

@@ -148,9 +148,23 @@ func TestCurrentDetails(t *testing.T) {
 				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
 		},
 		{
-			name: "ended",
-			st:   with(func(st *Status) { st.NextFireTime, st.Stopping = nil, true }),
+			name: "stopping",
+			st:   with(func(st *Status) { st.Stopping = true }),
 			want: summary + "- state: **stopping**\n- last sequence: 7\n- in flight: none\n" +
+				"- next fire time: 2026-01-01T00:00:20Z\n" +
+				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
+		},
+		{
+			name: "stopped",
+			st:   with(func(st *Status) { st.NextFireTime, st.Stopping, st.Finished = nil, true, true }),
+			want: summary + "- state: **stopped**\n- last sequence: 7\n- in flight: none\n" +
+				"- next fire time: none, the source has ended\n" +
+				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
+		},
+		{
+			name: "ended past its last tick",
+			st:   with(func(st *Status) { st.NextFireTime, st.Finished = nil, true }),
+			want: summary + "- state: **ended**\n- last sequence: 7\n- in flight: none\n" +
 				"- next fire time: none, the source has ended\n" +
 				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
 		},

@@ -24,6 +24,8 @@ stop_all() {
 trap stop_all INT TERM HUP
 
 start devserver ./bin/devserver --db-filename .data/temporal.db --log-format console
+# The worker and the starter would wait for the server too, warning that it is unreachable.
+for _ in $(seq 100); do ./bin/devserver health 2>/dev/null && break; sleep 0.1; done
 start events-service ./bin/events-service --port 8080 --log-format console
 start worker ./bin/worker --sink http://127.0.0.1:8080 --log-format console
 ./bin/starter start --workflow-id hello-cron --interval 3s 2>&1 | prefix starter

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -48,9 +49,10 @@ type Config struct {
 
 // Server is a running embedded Temporal server.
 type Server struct {
-	server temporal.Server
-	db     *database
-	addr   string
+	server   temporal.Server
+	db       *database
+	addr     string
+	stopping *atomic.Bool
 }
 
 const loopback = "127.0.0.1"
@@ -88,7 +90,9 @@ func start(cfg Config, db *database) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create authorizer: %w", err)
 	}
-	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, cfg.Logger)
+	stopping := new(atomic.Bool)
+	logger := newStopLogger(cfg.Logger, stopping)
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
 	if err != nil {
 		return nil, fmt.Errorf("create claim mapper: %w", err)
 	}
@@ -100,7 +104,7 @@ func start(cfg Config, db *database) (*Server, error) {
 		temporal.WithConfig(conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
-		temporal.WithLogger(cfg.Logger),
+		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
@@ -115,7 +119,7 @@ func start(cfg Config, db *database) (*Server, error) {
 		server.Stop()
 		return nil, fmt.Errorf("register search attributes: %w", err)
 	}
-	return &Server{server: server, db: db, addr: conf.PublicClient.HostPort}, nil
+	return &Server{server: server, db: db, addr: conf.PublicClient.HostPort, stopping: stopping}, nil
 }
 
 // Addr is the frontend's host:port for clients on this machine.
@@ -123,6 +127,7 @@ func (s *Server) Addr() string { return s.addr }
 
 // Stop stops every service, then releases the database.
 func (s *Server) Stop() {
+	s.stopping.Store(true)
 	s.server.Stop()
 	s.db.Close()
 }

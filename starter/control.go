@@ -103,7 +103,7 @@ func controlCommands(r *root) []*cobra.Command {
 
 func nextText(st workflows.Status) string {
 	if st.NextFireTime == nil {
-		return "none (the source has ended)"
+		return "none (" + st.NoNextFireTime() + ")"
 	}
 	return st.NextFireTime.Format("2006-01-02T15:04:05.000Z07:00")
 }

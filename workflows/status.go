@@ -44,7 +44,7 @@ type Status struct {
 	Sequence int64 `json:"sequence"`
 	// LastScheduledTime is the latest scheduled time delivered, rejected or skipped.
 	LastScheduledTime time.Time `json:"lastScheduledTime"`
-	// NextFireTime is nil once the source has ended; NextFireTimes lists the next few.
+	// NextFireTime is nil once the source is stopping or has ended; NextFireTimes lists the next few.
 	NextFireTime    *time.Time  `json:"nextFireTime"`
 	NextFireTimes   []time.Time `json:"nextFireTimes"`
 	PendingTriggers int         `json:"pendingTriggers"`
@@ -73,9 +73,9 @@ func (s *source) status() Status { return s.statusWith(NextFireTimes) }
 func (s *source) statusWith(n int) Status {
 	c := s.cfg
 	st := Status{
-		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason, Stopping: s.state.Stopping,
-		Finished: s.finished,
-		Cron:     c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
+		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason,
+		Stopping: s.state.Stopping, Finished: s.finished,
+		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
 		Type: c.Type, Source: c.Source, Sink: sink.Redact(c.Sink), DeadLetterSink: sink.Redact(c.DeadLetterSink),
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,

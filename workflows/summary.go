@@ -118,6 +118,14 @@ func (st Status) State() string {
 	return "running"
 }
 
+// NoNextFireTime says why a status has no next fire time.
+func (st Status) NoNextFireTime() string {
+	if st.Stopping && !st.Finished {
+		return "the source is stopping"
+	}
+	return "the source has ended"
+}
+
 // CurrentDetails is the markdown a running source shows as its current details: the summary
 // line, then its state and counts. Only NextFireTime of st is used, so st may be built with
 // one next fire time.
@@ -135,7 +143,7 @@ func (st Status) CurrentDetails() string {
 	if st.NextFireTime != nil {
 		fmt.Fprintf(&b, "- next fire time: %s\n", st.NextFireTime.Format(time.RFC3339Nano))
 	} else {
-		b.WriteString("- next fire time: none, the source has ended\n")
+		b.WriteString("- next fire time: none, " + st.NoNextFireTime() + "\n")
 	}
 	if st.PendingTriggers > 0 {
 		fmt.Fprintf(&b, "- extra ticks waiting: %d\n", st.PendingTriggers)

@@ -148,10 +148,13 @@ func TestCurrentDetails(t *testing.T) {
 				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
 		},
 		{
-			name: "stopping",
-			st:   with(func(st *Status) { st.Stopping = true }),
-			want: summary + "- state: **stopping**\n- last sequence: 7\n- in flight: none\n" +
-				"- next fire time: 2026-01-01T00:00:20Z\n" +
+			name: "stopping with a tick in flight",
+			st: with(func(st *Status) {
+				st.NextFireTime, st.Stopping = nil, true
+				st.InFlight = &TickStatus{Sequence: 8, ID: "run-8", Time: t0.Add(10 * time.Second)}
+			}),
+			want: summary + "- state: **stopping**\n- last sequence: 7\n- in flight: tick 8, due 2026-01-01T00:00:10Z\n" +
+				"- next fire time: none, the source is stopping\n" +
 				"- delivered 6, retried 3, rejected 1, dead-lettered 1, caught up 2, skipped 4\n",
 		},
 		{

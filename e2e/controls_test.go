@@ -65,6 +65,18 @@ func seqOf(e cloudevents.Event) int {
 	return n
 }
 
+// startPipeline starts a devserver and a worker that sends to a new recording sink, and
+// returns the devserver's address, the sink and its URL.
+func startPipeline(t *testing.T) (addr string, sink *eventSink, sinkURL string) {
+	t.Helper()
+	sink = &eventSink{}
+	srv := httptest.NewServer(sink)
+	t.Cleanup(srv.Close)
+	addr = startDevserver(t)
+	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	return addr, sink, srv.URL
+}
+
 // cli runs the starter against addr and returns its output and whether it exited 0.
 func cli(addr string, args ...string) (string, bool) {
 	out, err := exec.Command(filepath.Join(binDir, "starter"), append(args, "--address", addr)...).CombinedOutput()
@@ -101,11 +113,7 @@ func describe(t *testing.T, addr, id string) described {
 // TestControlCommands drives every starter subcommand against the devserver and a worker,
 // and checks each one's effect on the events the sink receives.
 func TestControlCommands(t *testing.T) {
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	addr, sink, _ := startPipeline(t)
 	const id = "controlled"
 
 	mustCLI := func(want string, args ...string) string {
@@ -307,11 +315,7 @@ func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool
 // TestUpdatesSurviveContinueAsNew sends trigger after trigger to a source that continues as new
 // every two ticks: every accepted trigger must give exactly one extra tick.
 func TestUpdatesSurviveContinueAsNew(t *testing.T) {
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	addr, sink, _ := startPipeline(t)
 	const id, triggers = "racing", 8
 
 	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "2"); !ok {
@@ -346,11 +350,7 @@ func TestUpdatesSurviveContinueAsNew(t *testing.T) {
 // TestOneWorkerManySources runs three sources with their own settings on one worker: each
 // keeps its own unbroken stream.
 func TestOneWorkerManySources(t *testing.T) {
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	addr, sink, _ := startPipeline(t)
 
 	sources := map[string][]string{
 		"urn:a": {"--interval", "1s", "--type", "com.example.a"},

@@ -201,11 +201,7 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 // upserted ones included, and shows the summary line in its current details, but has no static
 // summary: Temporal reads that from the start event of the first run only.
 func TestContinueAsNewCarriesSearchAttributesNotSummary(t *testing.T) {
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
+	addr, sink, sinkURL := startPipeline(t)
 	const id = "carried"
 
 	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "3"); !ok {
@@ -216,7 +212,7 @@ func TestContinueAsNewCarriesSearchAttributesNotSummary(t *testing.T) {
 	if s, _ := userMetadata(t, c, id); s == "" {
 		t.Errorf("the run started by the starter has no summary")
 	}
-	other := srv.URL + "/other"
+	other := sinkURL + "/other"
 	if out, ok := cli(addr, "update", "--workflow-id", id, "--sink", other); !ok {
 		t.Fatalf("update: %s", out)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hello-cron/cronsource/activities"
 	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
 // Defaults and bounds of a source's configuration: the original demo's event type and source.
@@ -18,10 +19,19 @@ const (
 	DefaultType               = "com.hello.cron-event"
 	DefaultSource             = "urn:hello-com:cron-source"
 	MinInterval               = 100 * time.Millisecond
+	// MaxInterval bounds --interval, so that fire times stay far from where a Duration
+	// overflows.
+	MaxInterval               = 366 * 24 * time.Hour
 	DefaultContinueAsNewAfter = 500
-	// MaxJitter bounds --jitter; with --interval it must also be less than the interval.
+	// MaxJitter bounds --jitter; it must also be less than the interval, or than the shortest
+	// time between two fire times of a cron expression.
 	MaxJitter = time.Hour
 )
+
+// earliest and latest bound --start-at and --end-at: every fire time and every difference
+// between two of them then fits in a Duration, and in every format that shows them.
+func earliest() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }
+func latest() time.Time   { return time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // CatchupPolicy says which ticks a source delivers once it is behind: after the worker or the
 // sink was down, or while it was paused.
@@ -135,23 +145,43 @@ func (c Config) Validate() error {
 }
 
 func (c Config) validateSchedule() error {
+	var gap time.Duration // between two fire times, at the least
 	switch {
 	case c.Interval != 0 && c.Cron != "":
 		return &FieldError{"cron", c.Cron, "cannot be used with --interval"}
 	case c.Cron != "":
-		if _, err := newSchedule(c, time.Time{}); err != nil {
+		sched, err := newSchedule(c, time.Time{}, tzdb.Load)
+		if err != nil {
 			return err
+		}
+		if c.Jitter > 0 {
+			gap = minGap(sched)
 		}
 	case c.Interval < MinInterval:
 		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at least %v", MinInterval)}
+	case c.Interval > MaxInterval:
+		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at most %v", MaxInterval)}
 	case c.Timezone != "":
 		return &FieldError{"timezone", c.Timezone, "only applies to --cron"}
+	default:
+		gap = c.Interval
+	}
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"start-at", c.StartAt}, {"end-at", c.EndAt}} {
+		if !t.at.IsZero() && (t.at.Before(earliest()) || !t.at.Before(latest())) {
+			return &FieldError{t.field, t.at.Format(time.RFC3339Nano), fmt.Sprintf("must be from %s to before %s",
+				earliest().Format(time.RFC3339), latest().Format(time.RFC3339))}
+		}
 	}
 	switch {
 	case c.Jitter < 0 || c.Jitter > MaxJitter:
 		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be from 0 to %v", MaxJitter)}
 	case c.Interval != 0 && c.Jitter >= c.Interval:
 		return &FieldError{"jitter", c.Jitter, "must be less than --interval"}
+	case c.Jitter > 0 && c.Jitter >= gap:
+		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be less than the shortest time between two fire times of --cron, %v", gap)}
 	case !c.EndAt.IsZero() && !c.StartAt.IsZero() && !c.EndAt.After(c.StartAt):
 		return &FieldError{"end-at", c.EndAt.Format(time.RFC3339), "must be after --start-at"}
 	case c.MaxTicks < 0:
@@ -163,6 +193,40 @@ func (c Config) validateSchedule() error {
 		return &FieldError{"catchup", c.Catchup, err.Error()}
 	}
 	return nil
+}
+
+// ValidateStart is Validate plus what depends on when the source starts, now: it must tick
+// at least once before it ends.
+func (c Config) ValidateStart(now time.Time) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if c.EndAt.IsZero() {
+		return nil
+	}
+	end := c.EndAt.Format(time.RFC3339Nano)
+	if !c.EndAt.After(now) {
+		return &FieldError{"end-at", end, "is in the past"}
+	}
+	anchor, cursor := startAt(c, now)
+	sched, err := newSchedule(c, anchor, tzdb.Load)
+	if err != nil {
+		return err
+	}
+	if first := sched.next(cursor); first.IsZero() || first.After(c.EndAt) {
+		return &FieldError{"end-at", end, "comes before the first tick, due " + first.Format(time.RFC3339Nano)}
+	}
+	return nil
+}
+
+// startAt is where a new source's schedule starts: the anchor of an interval schedule, and
+// the cursor, after which its first tick is due. That is StartAt itself when it is set.
+func startAt(c Config, now time.Time) (anchor, cursor time.Time) {
+	if c.StartAt.IsZero() {
+		anchor = now.Truncate(time.Millisecond)
+		return anchor, anchor
+	}
+	return c.StartAt, c.StartAt.Add(-time.Nanosecond)
 }
 
 // abbreviate shows the start of a payload in an error message.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hello-cron/cronsource/activities"
 	"github.com/hello-cron/cronsource/internal/searchattr"
+	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
 // queryWorkflowMetadata is the SDK's built-in query behind Temporal's "current details".
@@ -262,7 +263,7 @@ func BenchmarkCurrentDetails(b *testing.B) {
 		{Interval: time.Second, Sink: "http://u:p4ss@sink.example.com/in"},
 		{Cron: "*/15 * * * * *", Timezone: "Europe/Paris", Sink: "http://u:p4ss@sink.example.com/in"},
 	} {
-		sched, err := newSchedule(cfg, t0)
+		sched, err := newSchedule(cfg, t0, tzdb.Load)
 		if err != nil {
 			b.Fatal(err)
 		}

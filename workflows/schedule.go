@@ -22,11 +22,14 @@ type intervalSchedule struct {
 	every  time.Duration
 }
 
+// next adds the whole intervals and the one after separately: their product could overflow a
+// Duration where their sum as times does not. Config.Validate bounds times and intervals so
+// that t.Sub(anchor) never saturates.
 func (s intervalSchedule) next(t time.Time) time.Time {
 	if t.Before(s.anchor) {
 		return s.anchor
 	}
-	return s.anchor.Add((t.Sub(s.anchor)/s.every + 1) * s.every)
+	return s.anchor.Add(t.Sub(s.anchor) / s.every * s.every).Add(s.every)
 }
 
 // cronSchedule fires at the times of a cron expression.
@@ -39,19 +42,23 @@ func cronParser() cron.Parser {
 	return cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 }
 
-// newSchedule builds the schedule of c, anchored at anchor when it is an interval. The
-// time zone comes from the tzdata embedded in the worker binary, so every worker of one
-// build computes the same times.
-func newSchedule(c Config, anchor time.Time) (schedule, error) {
+// zoneLoader finds an IANA time zone by name.
+type zoneLoader func(name string) (*time.Location, error)
+
+// machineZones is how sources recorded before hardenedChange loaded their time zones: the
+// host's zoneinfo first, so that two hosts could disagree. They keep it until their next run.
+func machineZones(name string) (*time.Location, error) { return time.LoadLocation(name) }
+
+// newSchedule builds the schedule of c, anchored at anchor when it is an interval, with time
+// zones from loadZone: tzdb.Load, the database embedded in the worker, so that every worker
+// of one build computes the same times, or machineZones for runs recorded before that.
+func newSchedule(c Config, anchor time.Time, loadZone zoneLoader) (schedule, error) {
 	if c.Cron == "" {
 		return intervalSchedule{anchor: anchor, every: c.Interval}, nil
 	}
-	loc := time.UTC
-	if c.Timezone != "" {
-		var err error
-		if loc, err = time.LoadLocation(c.Timezone); err != nil {
-			return nil, &FieldError{"timezone", c.Timezone, "must be an IANA time zone name such as Europe/Paris"}
-		}
+	loc, err := loadZone(c.Timezone)
+	if err != nil {
+		return nil, &FieldError{"timezone", c.Timezone, "must be an IANA time zone name such as Europe/Paris"}
 	}
 	if strings.HasPrefix(c.Cron, "TZ=") || strings.HasPrefix(c.Cron, "CRON_TZ=") {
 		return nil, &FieldError{"cron", c.Cron, "set the time zone with --timezone"}
@@ -63,10 +70,45 @@ func newSchedule(c Config, anchor time.Time) (schedule, error) {
 	if ss, ok := spec.(*cron.SpecSchedule); ok {
 		ss.Location = loc // the parser's default is the machine's zone
 	}
-	if spec.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+	if spec.Next(cronReference()).IsZero() {
 		return nil, &FieldError{"cron", c.Cron, "never fires"}
 	}
 	return cronSchedule{spec: spec}, nil
+}
+
+// cronReference is where a cron expression's fire times are examined for validation: a fixed
+// time, so that validation is as deterministic as the schedule, and a recent one, so that the
+// daylight-saving rules it meets are today's.
+func cronReference() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// gapSpan is how far minGap looks: a year and a bit meets every month, weekday and
+// daylight-saving change of a schedule. gapSample bounds how many fire times it looks at, for
+// schedules that fire often; those meet their shortest gap early.
+const (
+	gapSpan   = 400 * 24 * time.Hour
+	gapSample = 1000
+)
+
+// minGap is the shortest time between two consecutive fire times of sched in the gapSpan from
+// the reference time, among at most gapSample of them; zero if it fires fewer than twice.
+func minGap(sched schedule) time.Duration {
+	var gap time.Duration
+	first := sched.next(cronReference())
+	prev := first
+	for range gapSample {
+		t := sched.next(prev)
+		if t.IsZero() || prev.IsZero() {
+			break
+		}
+		if d := t.Sub(prev); gap == 0 || d < gap {
+			gap = d
+		}
+		if t.Sub(first) > gapSpan {
+			break
+		}
+		prev = t
+	}
+	return gap
 }
 
 // jitter is the deterministic delay of the tick due at slot: the same on every replay and

@@ -10,6 +10,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
 // Input is the workflow's argument: the source's configuration and, after a continue-as-new,
@@ -21,8 +23,10 @@ type Input struct {
 
 // State is everything a source carries across continue-as-new.
 type State struct {
-	// InstanceID is the run id of the source's first run. It makes event ids distinct from
-	// those of an earlier source that had the same workflow id.
+	// InstanceID is the run id of the source's first run: the execution's first run id, which
+	// a reset keeps (sources recorded before hardenedChange took their own run id, which a
+	// reset changes). It makes event ids distinct from those of an earlier source that had the
+	// same workflow id.
 	InstanceID string
 	// Anchor is the start of an interval schedule: tick n is due at Anchor + n × Interval,
 	// until a change of schedule moves it.
@@ -43,6 +47,9 @@ type State struct {
 	// ResumedAt is when the source was last resumed: ticks due by then were missed.
 	ResumedAt time.Time `json:",omitempty"`
 	Stopping  bool      `json:",omitempty"`
+	// StopBy is when a stop's grace ends: the tick in flight is then abandoned. Zero for a
+	// stop handled before stopGraceChange, which waits for the tick however long it takes.
+	StopBy time.Time `json:",omitempty"`
 
 	Delivered    int64
 	Rejected     int64
@@ -50,6 +57,9 @@ type State struct {
 	DeadLettered int64 `json:",omitempty"`
 	CaughtUp     int64 `json:",omitempty"`
 	Skipped      int64 `json:",omitempty"`
+	// Abandoned counts the ticks a stop gave up on: in flight when its grace ended, and not
+	// delivered (those dead-lettered are counted in DeadLettered too).
+	Abandoned int64 `json:",omitempty"`
 }
 
 // InFlight is a tick being delivered. Slot says it is a scheduled time, not a trigger.
@@ -105,6 +115,23 @@ func LocalDeliveryOptions() workflow.LocalActivityOptions {
 // skipped nor lets its delivery move the cursor back. Runs recorded before replay without.
 const localDeliveryChange = "local-delivery"
 
+// hardenedChange versions what a run decides at its start, for the runs recorded before:
+// a new source's instance id is the execution's first run id, which a reset keeps; time zones
+// come from the database embedded in the worker (tzdb), not the host's; ContinueAsNewAfter
+// counts ticks, not turns of the main loop.
+const hardenedChange = "hardened"
+
+// stopGraceChange versions a stop's grace, asked in the stop handler: a stop handled before it
+// waits for the tick in flight however long it takes.
+const stopGraceChange = "stop-grace"
+
+// DefaultStopGrace is how long a stop waits for the tick in flight, unless it says otherwise.
+const DefaultStopGrace = time.Minute
+
+// DeadLetterTimeout bounds the posting of a tick to the dead-letter sink, retries included,
+// once the source is stopping: a stop ends within its grace plus this.
+const DeadLetterTimeout = 30 * time.Second
+
 // CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
 // are delivered strictly in order; ticks missed while the worker or the sink was down, or
 // while the source was paused, follow the catch-up policy. Updates control it while it runs.
@@ -125,10 +152,15 @@ func CronSource(ctx workflow.Context, in Input) error {
 	counts := newTickCounts(s.state)
 	for steps := 0; ; steps++ {
 		s.showDetails(ctx) // after each delivery, rejection, skip, wake-up and resume
-		if s.state.Stopping || s.ended() {
-			return s.finish(ctx)
+		if s.finishing(ctx) {
+			done, err := s.finish(ctx)
+			counts.report(ctx, s.state)
+			if done || err != nil {
+				return err
+			}
+			continue // resumed: the stop was taken back
 		}
-		if steps >= s.cfg.ContinueAsNewAfter || (steps > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+		if s.continueAsNewDue(ctx, steps) {
 			return s.continueAsNew(ctx, steps)
 		}
 		if s.state.Paused {
@@ -145,8 +177,13 @@ func CronSource(ctx workflow.Context, in Input) error {
 		if f == nil {
 			continue // woken by an update, or skipped ticks: look again
 		}
-		if err := s.deliver(ctx, f); err != nil {
+		handled, err := s.deliver(ctx, f)
+		counts.report(ctx, s.state) // abandoned by a stop
+		if err != nil {
 			return err
+		}
+		if handled {
+			s.ticks++
 		}
 	}
 }
@@ -166,6 +203,13 @@ type source struct {
 	redirect bool
 	// current: the run has localDeliveryChange.
 	current bool
+	// hardened: the run has hardenedChange; loadZone is how it loads time zones.
+	hardened bool
+	loadZone zoneLoader
+	// stopMoved: a stop or a resume moved the end of the stop's grace; a wait looks again.
+	stopMoved bool
+	// ticks this run handled: delivered, rejected or abandoned.
+	ticks int
 	// finished: the run has ended the source, stopped or past its last tick.
 	finished bool
 }
@@ -173,28 +217,30 @@ type source struct {
 func newSource(ctx workflow.Context, in Input) (*source, error) {
 	info := workflow.GetInfo(ctx)
 	s := &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: info.WorkflowExecution.ID,
-		logger: workflow.GetLogger(ctx)}
+		logger: workflow.GetLogger(ctx), loadZone: machineZones}
+	s.current = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
+	s.hardened = workflow.GetVersion(ctx, hardenedChange, workflow.DefaultVersion, 1) >= 1
+	if s.hardened {
+		s.loadZone = tzdb.Load
+	}
 	if s.state.InstanceID == "" {
 		s.state.InstanceID = info.WorkflowExecution.RunID
-	}
-	if s.state.Anchor.IsZero() {
-		s.state.Anchor = workflow.Now(ctx).Truncate(time.Millisecond)
-		if !s.cfg.StartAt.IsZero() {
-			// The first tick is due at StartAt.
-			s.state.Anchor = s.cfg.StartAt
-			s.state.Cursor = s.cfg.StartAt.Add(-time.Nanosecond)
+		if s.hardened && info.FirstRunID != "" {
+			s.state.InstanceID = info.FirstRunID // the same before and after a reset
 		}
 	}
+	if s.state.Anchor.IsZero() {
+		s.state.Anchor, s.state.Cursor = startAt(s.cfg, workflow.Now(ctx))
+	}
 	if s.state.Cursor.IsZero() {
-		// A new source, or state from the first version: tick n was due at Anchor + n × Interval.
+		// State from the first version: tick n was due at Anchor + n × Interval.
 		s.state.Cursor = s.state.Anchor.Add(time.Duration(s.state.Sequence) * s.cfg.Interval)
 	}
-	sched, err := newSchedule(s.cfg, s.state.Anchor)
+	sched, err := newSchedule(s.cfg, s.state.Anchor, s.loadZone)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
 	}
 	s.sched = sched
-	s.current = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
 	return s, nil
 }
 
@@ -209,14 +255,50 @@ func (s *source) ended() bool {
 	return !s.cfg.EndAt.IsZero() && s.sched.next(s.state.Cursor).After(s.cfg.EndAt)
 }
 
-func (s *source) finish(ctx workflow.Context) error {
+// finishing: the source is to complete now, since it has ended or is stopping with nothing
+// left to send. A stop with a grace first lets the tick in flight be sent, unless the source
+// is paused or the grace is over; a stop without (recorded before stopGraceChange) does not.
+func (s *source) finishing(ctx workflow.Context) bool {
+	if !s.state.Stopping {
+		return s.ended()
+	}
+	return s.state.InFlight == nil || s.state.StopBy.IsZero() || s.state.Paused || s.stopExpired(ctx)
+}
+
+// stopExpired: the source is stopping and the stop's grace is over.
+func (s *source) stopExpired(ctx workflow.Context) bool {
+	return s.state.Stopping && !s.state.StopBy.IsZero() && !workflow.Now(ctx).Before(s.state.StopBy)
+}
+
+// finish completes the source once the updates being handled are done. A stop with a grace
+// first abandons the tick in flight, if any. It reports false when a resume took the stop
+// back meanwhile.
+func (s *source) finish(ctx workflow.Context) (bool, error) {
+	if f := s.state.InFlight; f != nil && s.state.Stopping && !s.state.StopBy.IsZero() {
+		if err := s.abandon(ctx, f); err != nil {
+			return false, err
+		}
+	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
+		return false, err
+	}
+	if !s.state.Stopping && !s.ended() {
+		return false, nil
 	}
 	s.logger.Info("source finished", "sequence", s.state.Sequence, "stopped", s.state.Stopping)
 	s.finished = true
 	s.showDetails(ctx)
-	return nil
+	return true, nil
+}
+
+// continueAsNewDue: this run has handled ContinueAsNewAfter ticks (turns of the main loop in
+// runs recorded before hardenedChange), or the server suggests continuing as new.
+func (s *source) continueAsNewDue(ctx workflow.Context, steps int) bool {
+	done := steps
+	if s.hardened {
+		done = s.ticks
+	}
+	return done >= s.cfg.ContinueAsNewAfter || (steps > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested())
 }
 
 // showDetails sets the current details that `temporal workflow describe` and the Web UI show.
@@ -326,18 +408,24 @@ func (s *source) tick(t time.Time) activities.Tick {
 }
 
 // deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
-// sink interrupts the retries: then f stays in flight and is sent again next.
-func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
+// sink interrupts the retries: then f stays in flight and is sent again next. A stop whose
+// grace ends first abandons f. It reports whether f was handled: delivered, rejected or
+// abandoned.
+func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	s.state.InFlight = f
 	s.redirect = false
-	ctx, cancel := workflow.WithCancel(ctx)
+	sendCtx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
-	receipt, interrupted, err := s.send(ctx, f.Tick)
-	if interrupted {
+	receipt, ended, err := s.send(sendCtx, f.Tick)
+	switch ended {
+	case interrupted:
 		cancel()
 		s.logger.Info("delivery interrupted; the tick will be sent again", "sequence", f.Tick.Sequence,
 			"id", f.Tick.ID, "paused", s.state.Paused)
-		return nil
+		return false, nil
+	case outOfTime:
+		cancel()
+		return true, s.abandon(ctx, f)
 	}
 	switch {
 	case err == nil:
@@ -348,56 +436,125 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) error {
 		rejection, _ := activities.RejectionOf(err)
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
-		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
-			return err
+		if _, err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
+			return false, err
 		}
 	default:
-		return err // only cancellation ends a delivery that the retry policy keeps retrying
+		return false, err // only cancellation ends a delivery that the retry policy keeps retrying
 	}
+	s.complete(f)
+	return true, nil
+}
+
+// complete moves the source past f.
+func (s *source) complete(f *InFlight) {
 	s.state.Sequence = f.Tick.Sequence
 	if f.Slot && (!s.current || f.Tick.Time.After(s.state.Cursor)) {
 		s.state.Cursor = f.Tick.Time
 	}
 	s.state.InFlight = nil
+}
+
+// abandon gives up on f for a stop: it counts and logs it, posts it to the dead-letter sink if
+// the source has one, and moves the source past it. f keeps its sequence number, so that no
+// other tick ever has its id.
+func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
+	s.state.Abandoned++
+	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
+		"id", f.Tick.ID, "sink", sink.Redact(f.Tick.Sink), "deadLetterSink", sink.Redact(s.cfg.DeadLetterSink))
+	if _, err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
+		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
+		return err
+	}
+	s.complete(f)
 	return nil
 }
 
+// sendEnd is how a send ended, besides the activity's own result.
+type sendEnd int
+
+const (
+	answered    sendEnd = iota // the activity's result or error says how
+	interrupted                // by a pause or a new sink: the tick is sent again later
+	outOfTime                  // a stop's grace ended first: the tick is abandoned
+)
+
 // send delivers tick and returns the first attempt's answer that is not a retry, or reports
-// that a redirect interrupted it. The first attempt is a local activity: on the happy path a
-// tick then costs its timer, one workflow task and one marker in the history. A retryable
-// failure hands the tick, after the retry delay, to the regular activity, whose retries
-// Temporal schedules and shows as a pending activity.
-func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, interrupted bool, err error) {
+// that a redirect or the end of a stop's grace interrupted it. The first attempt is a local
+// activity: on the happy path a tick then costs its timer, one workflow task and one marker
+// in the history. A retryable failure hands the tick, after the retry delay, to the regular
+// activity, whose retries Temporal schedules and shows as a pending activity.
+func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, ended sendEnd, err error) {
 	var a *activities.Activities // names the activities; never called here
 	if s.current {
 		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
-		interrupted, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
-		if interrupted || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
-			return receipt, interrupted, err
+		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
+		if ended != answered || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
+			return receipt, ended, err
 		}
 		s.showDetails(ctx) // the tick in flight, while it waits for its retries
-		if _, err := workflow.AwaitWithTimeout(ctx, RetryDelay(err), func() bool { return s.redirect }); err != nil {
-			return receipt, false, err
-		}
-		if s.redirect {
-			return receipt, true, nil
+		waited, werr := s.wait(ctx, RetryDelay(err), func() bool { return s.redirect })
+		switch {
+		case werr != nil:
+			return receipt, answered, werr
+		case waited:
+			return receipt, interrupted, nil
+		case s.stopExpired(ctx):
+			return receipt, outOfTime, nil
 		}
 		tick.EarlierAttempts = 1
 	}
 	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
-	interrupted, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
-	return receipt, interrupted, err
+	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
+	return receipt, ended, err
 }
 
-// await waits for an activity's result, unless a redirect comes first.
-func (s *source) await(ctx workflow.Context, future workflow.Future, result any) (interrupted bool, err error) {
-	if err := workflow.Await(ctx, func() bool { return future.IsReady() || s.redirect }); err != nil {
-		return false, err
+// await waits for an activity's result, unless a redirect or the end of a stop's grace comes
+// first.
+func (s *source) await(ctx workflow.Context, future workflow.Future, result any) (sendEnd, error) {
+	ready, err := s.wait(ctx, 0, func() bool { return future.IsReady() || s.redirect })
+	switch {
+	case err != nil:
+		return answered, err
+	case !ready:
+		return outOfTime, nil
+	case !future.IsReady():
+		return interrupted, nil
 	}
-	if !future.IsReady() {
-		return true, nil
+	return answered, future.Get(ctx, result)
+}
+
+// wait waits until done holds, for at most d if d > 0, and, while the source is stopping with
+// a grace, no longer than the grace. It reports whether done held; if not, the time ran out.
+// A stop or resume that moves the grace's end wakes it to wait again to the new end.
+func (s *source) wait(ctx workflow.Context, d time.Duration, done func() bool) (bool, error) {
+	var until time.Time
+	if d > 0 {
+		until = workflow.Now(ctx).Add(d)
 	}
-	return false, future.Get(ctx, result)
+	for {
+		limit := until
+		if by := s.state.StopBy; s.state.Stopping && !by.IsZero() && (limit.IsZero() || by.Before(limit)) {
+			limit = by
+		}
+		s.stopMoved = false
+		cond := func() bool { return done() || s.stopMoved }
+		if limit.IsZero() {
+			if err := workflow.Await(ctx, cond); err != nil {
+				return false, err
+			}
+		} else if left := limit.Sub(workflow.Now(ctx)); left > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, left, cond); err != nil {
+				return false, err
+			}
+		}
+		if done() {
+			return true, nil
+		}
+		if !s.stopMoved {
+			return false, nil
+		}
+	}
 }
 
 // RetryDelay is how long to wait after a failed first attempt: as long as the sink's
@@ -410,23 +567,51 @@ func RetryDelay(err error) time.Duration {
 	return DeliveryOptions().RetryPolicy.InitialInterval
 }
 
-// deadLetter posts a rejected tick to the dead-letter sink, if the source has one.
-func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
+// deadLetter posts a tick to the dead-letter sink, if the source has one, and reports whether
+// the sink took it. While the source is stopping with a grace, that takes at most
+// DeadLetterTimeout; a post that was retrying when the grace ended starts over with that bound.
+func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) (bool, error) {
 	if s.cfg.DeadLetterSink == "" {
-		return nil
+		return false, nil
 	}
 	var a *activities.Activities
 	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, DeliveryOptions()), a.DeadLetter, req).Get(ctx, nil)
+	var err error
+	for {
+		opts := DeliveryOptions()
+		bounded := s.state.Stopping && !s.state.StopBy.IsZero()
+		if bounded {
+			opts.ScheduleToCloseTimeout = DeadLetterTimeout
+		}
+		postCtx, cancel := workflow.WithCancel(ctx)
+		future := workflow.ExecuteActivity(workflow.WithActivityOptions(postCtx, opts), a.DeadLetter, req)
+		if !bounded {
+			ready, werr := s.wait(ctx, 0, future.IsReady)
+			if werr != nil {
+				cancel()
+				return false, werr
+			}
+			if !ready {
+				cancel() // the stop's grace ended: try again within DeadLetterTimeout
+				continue
+			}
+		}
+		err = future.Get(ctx, nil)
+		cancel()
+		break
+	}
 	switch {
 	case err == nil:
 		s.state.DeadLettered++
+		return true, nil
 	case activities.IsRejected(err):
 		s.logger.Error("dead-letter sink rejected the tick too", "sequence", tick.Sequence, "id", tick.ID, "error", err)
+	case s.state.Stopping && !temporal.IsCanceledError(err):
+		s.logger.Error("dead-letter sink did not take the tick before the stop", "sequence", tick.Sequence, "id", tick.ID, "error", err)
 	default:
-		return err // cancellation, as for deliveries
+		return false, err // cancellation, as for deliveries
 	}
-	return nil
+	return false, nil
 }
 
 // EventID is the CloudEvent id of tick seq of a source instance.

@@ -34,8 +34,10 @@ type harness struct {
 	mu     sync.Mutex
 	starts []time.Time // the workflow clock when each call began
 	got    []delivery
-	// deadLetters are the calls of the mocked DeadLetter activity.
-	deadLetters []activities.DeadLetterRequest
+	// deadLetters are the calls of the mocked DeadLetter activity; deadLetterErr, if set,
+	// says what each returns.
+	deadLetters   []activities.DeadLetterRequest
+	deadLetterErr func(n int) error
 }
 
 // answer says how call n (from 0) of Deliver behaves: how long it takes on the workflow clock,
@@ -77,7 +79,13 @@ func newHarness(t *testing.T, ans answer) *harness {
 		func(_ context.Context, req activities.DeadLetterRequest) (activities.Receipt, error) {
 			h.mu.Lock()
 			h.deadLetters = append(h.deadLetters, req)
+			n, fail := len(h.deadLetters)-1, h.deadLetterErr
 			h.mu.Unlock()
+			if fail != nil {
+				if err := fail(n); err != nil {
+					return activities.Receipt{}, err
+				}
+			}
 			return activities.Receipt{StatusCode: 200}, nil
 		}).Maybe()
 	return h

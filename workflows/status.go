@@ -18,6 +18,8 @@ type Status struct {
 	Paused      bool   `json:"paused"`
 	PauseReason string `json:"pauseReason,omitempty"`
 	Stopping    bool   `json:"stopping"`
+	// StopBy is when the stop's grace ends: the tick in flight is then abandoned.
+	StopBy *time.Time `json:"stopBy,omitempty"`
 	// Finished: the workflow has ended, stopped (Stopping) or past its last tick.
 	Finished bool `json:"finished"`
 
@@ -57,6 +59,7 @@ type Status struct {
 	DeadLettered int64 `json:"deadLettered"`
 	CaughtUp     int64 `json:"caughtUp"`
 	Skipped      int64 `json:"skipped"`
+	Abandoned    int64 `json:"abandoned"`
 }
 
 // TickStatus names a tick.
@@ -82,7 +85,7 @@ func (s *source) statusWith(n int) Status {
 		PendingTriggers: len(s.state.Triggers),
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
-		NextFireTimes: s.nextFireTimes(n),
+		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n),
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()
@@ -98,6 +101,9 @@ func (s *source) statusWith(n int) Status {
 	}
 	if !c.EndAt.IsZero() {
 		st.EndAt = &c.EndAt
+	}
+	if by := s.state.StopBy; s.state.Stopping && !by.IsZero() {
+		st.StopBy = &by
 	}
 	if f := s.state.InFlight; f != nil {
 		st.InFlight = &TickStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID, Time: f.Tick.Time}

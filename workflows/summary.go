@@ -148,8 +148,12 @@ func (st Status) CurrentDetails() string {
 	if st.PendingTriggers > 0 {
 		fmt.Fprintf(&b, "- extra ticks waiting: %d\n", st.PendingTriggers)
 	}
-	fmt.Fprintf(&b, "- delivered %d, retried %d, rejected %d, dead-lettered %d, caught up %d, skipped %d\n",
+	fmt.Fprintf(&b, "- delivered %d, retried %d, rejected %d, dead-lettered %d, caught up %d, skipped %d",
 		st.Delivered, st.Retried, st.Rejected, st.DeadLettered, st.CaughtUp, st.Skipped)
+	if st.Abandoned > 0 {
+		fmt.Fprintf(&b, ", abandoned %d", st.Abandoned)
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 

@@ -26,6 +26,25 @@ type PauseRequest struct {
 	Reason string
 }
 
+// StopRequest stops a source. The tick in flight, if any, keeps being retried for Grace
+// (nil: DefaultStopGrace); Now abandons it at once. A tick abandoned goes to the dead-letter
+// sink if the source has one. In JSON, Grace is nanoseconds or a string such as "30s".
+type StopRequest struct {
+	Grace *time.Duration `json:",omitempty"`
+	Now   bool           `json:",omitempty"`
+}
+
+// grace is how long the stop waits for the tick in flight.
+func (r StopRequest) grace() time.Duration {
+	switch {
+	case r.Now:
+		return 0
+	case r.Grace != nil:
+		return *r.Grace
+	}
+	return DefaultStopGrace
+}
+
 // ConfigPatch changes a running source from its next tick; nil fields stay as they are.
 // Setting Interval drops Cron and Timezone; setting Cron drops Interval.
 type ConfigPatch struct {
@@ -72,7 +91,7 @@ type refusal string
 
 func (r refusal) Error() string { return string(r) }
 
-const errStopping refusal = "the source is stopping"
+const errStopping refusal = "the source is stopping: resume takes the stop back, stop --now ends it at once"
 
 // register installs the status query and the control updates.
 func (s *source) register(ctx workflow.Context) error {
@@ -84,10 +103,10 @@ func (s *source) register(ctx workflow.Context) error {
 		handler, validate any
 	}{
 		{UpdatePause, s.pause, func(workflow.Context, PauseRequest) error { return s.refuseIfStopping() }},
-		{UpdateResume, s.resume, func(workflow.Context) error { return s.refuseIfStopping() }},
+		{UpdateResume, s.resume, func(workflow.Context) error { return nil }},
 		{UpdateConfig, s.update, s.validateUpdate},
 		{UpdateTrigger, s.trigger, s.validateTrigger},
-		{UpdateStop, s.stop, func(workflow.Context) error { return nil }},
+		{UpdateStop, s.stop, validateStop},
 	}
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
@@ -113,10 +132,16 @@ func (s *source) pause(ctx workflow.Context, req PauseRequest) (Status, error) {
 	return s.changed(ctx)
 }
 
-// resume sends ticks again; those missed while paused follow the catch-up policy.
+// resume sends ticks again; those missed while paused follow the catch-up policy. A source
+// that is stopping goes on running: the stop is taken back.
 func (s *source) resume(ctx workflow.Context) (Status, error) {
 	if s.state.Paused {
 		s.state.ResumedAt = workflow.Now(ctx)
+	}
+	if s.state.Stopping {
+		s.state.Stopping, s.state.StopBy = false, time.Time{}
+		s.stopMoved = true
+		s.logger.Info("stop taken back")
 	}
 	s.state.Paused, s.state.PauseReason = false, ""
 	s.woken = true
@@ -124,10 +149,9 @@ func (s *source) resume(ctx workflow.Context) (Status, error) {
 	return s.changed(ctx)
 }
 
+// validateUpdate accepts an update while the source is stopping too: a new sink may yet take
+// the tick in flight before the stop's grace ends.
 func (s *source) validateUpdate(_ workflow.Context, p ConfigPatch) error {
-	if err := s.refuseIfStopping(); err != nil {
-		return err
-	}
 	if p.Empty() {
 		return refusal("nothing to update: give at least one setting")
 	}
@@ -155,7 +179,7 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 			s.state.Cursor = now
 		}
 		s.state.Anchor = s.state.Cursor
-		sched, err := newSchedule(s.cfg, s.state.Anchor)
+		sched, err := newSchedule(s.cfg, s.state.Anchor, s.loadZone)
 		if err != nil {
 			s.cfg = old // the validator accepted it, so this cannot happen
 			return Status{}, err
@@ -180,8 +204,20 @@ func (s *source) validateTrigger(workflow.Context) error {
 		return refusal("the source is paused: resume it first")
 	case len(s.state.Triggers) >= MaxPendingTriggers:
 		return fmt.Errorf("%d extra ticks are already waiting to be sent", MaxPendingTriggers)
+	case s.cfg.MaxTicks > 0 && s.ticksTaken() >= s.cfg.MaxTicks:
+		return fmt.Errorf("the source has sent or queued all of its %d ticks (--max-ticks counts triggered ticks too)", s.cfg.MaxTicks)
 	}
 	return nil
+}
+
+// ticksTaken counts the sequence numbers used or promised: ticks sent, the one in flight, and
+// the triggers waiting.
+func (s *source) ticksTaken() int64 {
+	n := s.state.Sequence + int64(len(s.state.Triggers))
+	if s.state.InFlight != nil {
+		n++
+	}
+	return n
 }
 
 // trigger asks for one extra tick now, with its own sequence number.
@@ -191,11 +227,27 @@ func (s *source) trigger(ctx workflow.Context) (Status, error) {
 	return s.changed(ctx)
 }
 
-// stop completes the source once the delivery in flight is done.
-func (s *source) stop(ctx workflow.Context) (Status, error) {
+func validateStop(_ workflow.Context, r StopRequest) error {
+	if r.Grace != nil && *r.Grace < 0 {
+		return &FieldError{"grace", *r.Grace, "must not be negative"}
+	}
+	return nil
+}
+
+// stop completes the source once the tick in flight is delivered or rejected, or abandoned
+// when the stop's grace ends. No new tick is sent, nor the triggers waiting. A second stop
+// can only bring the end of the grace closer.
+func (s *source) stop(ctx workflow.Context, r StopRequest) (Status, error) {
+	if workflow.GetVersion(ctx, stopGraceChange, workflow.DefaultVersion, 1) >= 1 {
+		by := workflow.Now(ctx).Add(r.grace())
+		if !s.state.Stopping || s.state.StopBy.IsZero() || by.Before(s.state.StopBy) {
+			s.state.StopBy = by
+			s.stopMoved = true
+		}
+	}
 	s.state.Stopping = true
 	s.woken = true
-	s.logger.Info("source stopping")
+	s.logger.Info("source stopping", "stopBy", s.state.StopBy)
 	return s.changed(ctx)
 }
 

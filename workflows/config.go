@@ -16,9 +16,9 @@ import (
 
 // Defaults and bounds of a source's configuration: the original demo's event type and source.
 const (
-	DefaultType               = "com.hello.cron-event"
-	DefaultSource             = "urn:hello-com:cron-source"
-	MinInterval               = 100 * time.Millisecond
+	DefaultType   = "com.hello.cron-event"
+	DefaultSource = "urn:hello-com:cron-source"
+	MinInterval   = 100 * time.Millisecond
 	// MaxInterval bounds --interval, so that fire times stay far from where a Duration
 	// overflows.
 	MaxInterval               = 366 * 24 * time.Hour

@@ -30,9 +30,9 @@ func TestConfigValidate(t *testing.T) {
 			wantErr: `invalid --start-at "9999-12-31T23:59:59Z": must be from 2000-01-01T00:00:00Z to before 2200-01-01T00:00:00Z`},
 		{name: "end in year 9999", mod: func(c *Config) { c.EndAt = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) }, wantErr: `invalid --end-at "9999-`},
 		{name: "start in 1970", mod: func(c *Config) { c.StartAt = time.Unix(0, 0).UTC() }, wantErr: `invalid --start-at "1970-`},
-		{name: "jitter 30m on a per-second cron", mod: func(c *Config) { c.Interval, c.Cron, c.Jitter = 0, "* * * * * *", 30 * time.Minute },
+		{name: "jitter 30m on a per-second cron", mod: func(c *Config) { c.Interval, c.Cron, c.Jitter = 0, "* * * * * *", 30*time.Minute },
 			wantErr: `invalid --jitter "30m0s": must be less than the shortest time between two fire times of --cron, 1s`},
-		{name: "jitter 30m on an hourly cron", mod: func(c *Config) { c.Interval, c.Cron, c.Jitter = 0, "@hourly", 30 * time.Minute }},
+		{name: "jitter 30m on an hourly cron", mod: func(c *Config) { c.Interval, c.Cron, c.Jitter = 0, "@hourly", 30*time.Minute }},
 		{name: "jitter 1h across the autumn DST change", mod: func(c *Config) {
 			c.Interval, c.Cron, c.Timezone, c.Jitter = 0, "30 2 * * *", "Europe/Paris", time.Hour
 		}, wantErr: `fire times of --cron, 1h0m0s`},

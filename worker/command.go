@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,6 +75,9 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	if o.deliveryTimeout <= 0 || o.deliveryTimeout >= workflows.AttemptTimeout {
 		return fmt.Errorf("invalid --delivery-timeout %s: must be more than 0 and less than %s", o.deliveryTimeout, workflows.AttemptTimeout)
 	}
+	if err := checkTokenFile(o.oidcTokenFile); err != nil {
+		return fmt.Errorf("invalid --oidc-token-file %q: %w", o.oidcTokenFile, err)
+	}
 	overridesEnv, _ := lookupEnv("K_CE_OVERRIDES")
 	overrides, err := sink.ParseOverrides(overridesEnv)
 	if err != nil {
@@ -135,4 +140,50 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
+}
+
+// checkTokenFile refuses an OIDC token file that every delivery would fail to read (see
+// sink.NewHTTPClient): a path that exists must be a regular file, or a link to one, that can be
+// read. A path that does not exist is fine, since Knative mounts the token only when OIDC is on,
+// and so is "", which turns it off. The error never shows the token.
+func checkTokenFile(file string) error {
+	if file == "" {
+		return nil
+	}
+	info, err := os.Stat(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch mode := info.Mode(); {
+	case mode.IsDir():
+		return errors.New("is a directory, not a file")
+	case !mode.IsRegular():
+		return fmt.Errorf("is not a regular file but %s", describeType(mode))
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	if _, err := f.Read(make([]byte, 1)); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read: %w", err)
+	}
+	return nil
+}
+
+// describeType names the kind of file that is neither regular nor a directory.
+func describeType(mode os.FileMode) string {
+	switch {
+	case mode&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&os.ModeSocket != 0:
+		return "a socket"
+	case mode&os.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }

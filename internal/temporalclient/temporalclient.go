@@ -45,7 +45,7 @@ type Options struct {
 
 // AddFlags binds the connection flags, with their env vars, to o.
 func (o *Options) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.Address, "address", DefaultAddress, "Temporal frontend host:port")
+	fs.StringVar(&o.Address, "address", DefaultAddress, "Temporal frontend host:port (a host alone gets port "+DefaultPort+")")
 	fs.StringVar(&o.Namespace, "namespace", DefaultNamespace, "Temporal namespace")
 	fs.StringVar(&o.TaskQueue, "task-queue", DefaultTaskQueue, "Temporal task queue of the source workflows")
 	envflag.Bind(fs, "address", "TEMPORAL_ADDRESS")
@@ -54,8 +54,9 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.addSecurityFlags(fs)
 }
 
-// Validate checks the settings and loads the TLS files. Its errors name the flag or the env var
-// that the bad value came from (lookupEnv is the one envflag.Apply used) and never show a secret.
+// Validate checks the settings, gives an address without a port DefaultPort (see
+// normalizeAddress) and loads the TLS files. Its errors name the flag or the env var that the bad
+// value came from (lookupEnv is the one envflag.Apply used) and never show a secret.
 func (o *Options) Validate(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) error {
 	for _, f := range []struct{ name, value string }{
 		{"address", o.Address}, {"namespace", o.Namespace}, {"task-queue", o.TaskQueue},
@@ -64,7 +65,13 @@ func (o *Options) Validate(fs *pflag.FlagSet, lookupEnv func(string) (string, bo
 			return fmt.Errorf("invalid --%s: must not be empty", f.name)
 		}
 	}
-	return o.loadSecurity(func(flag string) string { return envflag.Source(fs, flag, lookupEnv) })
+	source := func(flag string) string { return envflag.Source(fs, flag, lookupEnv) }
+	addr, err := normalizeAddress(o.Address)
+	if err != nil {
+		return fmt.Errorf("invalid %s %q: %s (%w)", source("address"), o.Address, errAddressHint, err)
+	}
+	o.Address = addr
+	return o.loadSecurity(source)
 }
 
 // String describes the connection for messages, with the API key masked.

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestCommandRejectsBadAddress(t *testing.T) {
+	const hint = "must be host:port, such as 127.0.0.1:7233"
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "--address not an address", args: []string{"--address", "not an address"},
+			wantErr: `invalid --address "not an address": ` + hint},
+		{name: "TEMPORAL_ADDRESS not an address", env: map[string]string{"TEMPORAL_ADDRESS": "not an address"},
+			wantErr: `invalid TEMPORAL_ADDRESS "not an address": ` + hint},
+		{name: "TEMPORAL_ADDRESS with port 0", env: map[string]string{"TEMPORAL_ADDRESS": "temporal:0"},
+			wantErr: `invalid TEMPORAL_ADDRESS "temporal:0": ` + hint},
+		{name: "--address with an empty host", args: []string{"--address", ":7233"},
+			wantErr: `invalid --address ":7233": ` + hint},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := runCommand(t, tt.args, tt.env, &stderr)
+			if err == nil {
+				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
+				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
+			}
+		})
+	}
+}
+
+// TestCommandOIDCTokenFile: a token file that exists must be a regular file, or a link to one as
+// in a Kubernetes projected volume, that can be read; one that does not exist is fine (Knative
+// mounts it only when OIDC is on), and "" turns it off.
+func TestCommandOIDCTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("sekret-token\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	symlink := func(name, target string) string {
+		p := filepath.Join(dir, name)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	token := write("token", 0o400)
+	unreadable := write("unreadable", 0o000)
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	linkToToken := symlink("link-to-token", token)
+	linkToNothing := symlink("link-to-nothing", filepath.Join(dir, "gone"))
+	linkToDir := symlink("link-to-dir", dir)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	underFile := filepath.Join(token, "token")
+
+	tests := []struct {
+		name    string
+		file    *string // nil: the flag is not given
+		skip    string  // why the row cannot run here, "" if it can
+		wantErr string  // a prefix; "" means accepted
+	}{
+		{name: "default"},
+		{name: "off", file: new("")},
+		{name: "missing", file: new(filepath.Join(dir, "missing"))},
+		{name: "link to nothing", file: &linkToNothing},
+		{name: "readable file", file: &token},
+		{name: "empty file (being written)", file: &empty},
+		{name: "link to a readable file", file: &linkToToken},
+		{name: "directory", file: &dir,
+			wantErr: `invalid --oidc-token-file "` + dir + `": is a directory, not a file`},
+		{name: "link to a directory", file: &linkToDir,
+			wantErr: `invalid --oidc-token-file "` + linkToDir + `": is a directory, not a file`},
+		{name: "named pipe", file: &fifo,
+			wantErr: `invalid --oidc-token-file "` + fifo + `": is not a regular file but a named pipe`},
+		{name: "device", file: new(os.DevNull),
+			wantErr: `invalid --oidc-token-file "/dev/null": is not a regular file but a device`},
+		{name: "under a file", file: &underFile,
+			wantErr: `invalid --oidc-token-file "` + underFile + `": stat ` + underFile + ": not a directory"},
+		{name: "unreadable", file: &unreadable, skip: readableAnyway(unreadable),
+			wantErr: `invalid --oidc-token-file "` + unreadable + `": open ` + unreadable + ": permission denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.skip != "" {
+				t.Skip(tt.skip)
+			}
+			var args []string
+			if tt.file != nil {
+				args = []string{"--oidc-token-file", *tt.file}
+			}
+			var stderr bytes.Buffer
+			err := runCommand(t, args, nil, &stderr)
+			if strings.Contains(fmt.Sprint(err), "sekret") || strings.Contains(stderr.String(), "sekret") {
+				t.Errorf("the token shows: err %v, logs:\n%s", err, stderr.String())
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
+				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
+			}
+		})
+	}
+}
+
+// runCommand runs the worker command with args, no metrics endpoint and a cancelled context: a
+// command that gets past validation stops at once, at its dial, and returns nil.
+func runCommand(t *testing.T, args []string, env map[string]string, stderr *bytes.Buffer) error {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	cmd := newCommand(mapLookup(env), stderr)
+	cmd.SetArgs(append([]string{"--metrics-addr", "", "--log-format", "json"}, args...))
+	return cmd.ExecuteContext(ctx)
+}
+
+// readableAnyway says why a file with mode 000 can be read here (root, say), "" if it cannot.
+func readableAnyway(file string) string {
+	if b, err := os.ReadFile(file); err == nil && len(b) > 0 {
+		return "this user reads files whatever their mode (root?)"
+	}
+	return ""
+}
+
+func mapLookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -67,6 +68,7 @@ func oneLine(err error) string { return strings.Join(strings.Fields(err.Error())
 func controlCommands(r *root) []*cobra.Command {
 	var reason string
 	var sched scheduleFlags
+	var stop stopFlags
 	controls := []control{
 		{use: "pause", short: "Pause a source: no tick is delivered until it is resumed", update: workflows.UpdatePause,
 			flags: func(fs *pflag.FlagSet) { fs.StringVar(&reason, "reason", "", "why, shown by describe and list") },
@@ -89,16 +91,61 @@ func controlCommands(r *root) []*cobra.Command {
 			says: func(id string, st workflows.Status) string {
 				return fmt.Sprintf("triggered an extra tick of source %q (%d waiting to be sent)", id, st.PendingTriggers)
 			}},
-		{use: "stop", short: "Finish the delivery in flight, then complete the source", update: workflows.UpdateStop,
-			says: func(id string, _ workflows.Status) string {
-				return fmt.Sprintf("stopping source %q after the delivery in flight", id)
-			}},
+		{use: "stop", short: "Send no new tick; give the tick in flight --grace to be delivered, then complete the source",
+			update: workflows.UpdateStop, flags: stop.add,
+			args: func(cmd *cobra.Command) ([]any, error) {
+				req, err := stop.request(cmd.Flags())
+				return []any{req}, err
+			},
+			says: stoppingText},
 	}
 	cmds := make([]*cobra.Command, len(controls))
 	for i, ctl := range controls {
 		cmds[i] = ctl.command(r)
 	}
 	return cmds
+}
+
+// stopFlags are the flags of `stop`.
+type stopFlags struct {
+	grace time.Duration
+	now   bool
+}
+
+func (f *stopFlags) add(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.grace, "grace", workflows.DefaultStopGrace,
+		"how long the tick in flight may still be retried; then it goes to the dead-letter sink, or is logged and counted as abandoned")
+	fs.BoolVar(&f.now, "now", false, "abandon the tick in flight at once (--grace 0)")
+}
+
+func (f *stopFlags) request(fs *pflag.FlagSet) (workflows.StopRequest, error) {
+	switch {
+	case f.now && fs.Changed("grace"):
+		return workflows.StopRequest{}, fmt.Errorf("invalid --grace %s: cannot be used with --now", f.grace)
+	case f.grace < 0:
+		return workflows.StopRequest{}, fmt.Errorf("invalid --grace %s: must not be negative", f.grace)
+	case f.now:
+		return workflows.StopRequest{Now: true}, nil
+	}
+	return workflows.StopRequest{Grace: &f.grace}, nil
+}
+
+// stoppingText says what a stop will do with the tick in flight.
+func stoppingText(id string, st workflows.Status) string {
+	f := st.InFlight
+	if f == nil {
+		return fmt.Sprintf("stopping source %q: no tick is in flight, so it completes now", id)
+	}
+	then := "it is abandoned (logged and counted)"
+	if st.DeadLetterSink != "" {
+		then = "it goes to the dead-letter sink " + st.DeadLetterSink
+	}
+	by := "however long it takes" // a source started before stops had a grace
+	if st.StopBy != nil {
+		by = "until " + st.StopBy.Format(time.RFC3339)
+	}
+	return fmt.Sprintf("stopping source %q: tick %d (id %s) is in flight and may be delivered %s; if not, %s",
+		id, f.Sequence, f.ID, by, then)
 }
 
 func nextText(st workflows.Status) string {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -15,7 +17,7 @@ func newDescribeCommand(r *root) *cobra.Command {
 	var id, output string
 	cmd := &cobra.Command{
 		Use:   "describe",
-		Short: "Show a source's configuration and progress",
+		Short: "Show a source's configuration and progress, and how its workflow execution stands",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
@@ -26,14 +28,15 @@ func newDescribeCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			st, err := queryStatus(cmd.Context(), c, id)
+			run, err := describeRun(cmd.Context(), c, id, "")
 			if err != nil {
 				return err
 			}
+			rep := inspect(cmd.Context(), c, r.conn.Namespace, run)
 			if output == "json" {
-				return writeJSON(r.stdout, st)
+				return writeJSON(r.stdout, rep)
 			}
-			return describeText(r, st)
+			return describeText(r.stdout, rep)
 		},
 	}
 	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
@@ -41,46 +44,103 @@ func newDescribeCommand(r *root) *cobra.Command {
 	return cmd
 }
 
-func describeText(r *root, st workflows.Status) error {
-	orNone := func(s, none string) string {
-		if s == "" {
-			return none
-		}
-		return s
+// describeText prints a report as aligned "name: value" lines. A status from the server puts
+// what it read from the run's input under "as of the run's start".
+func describeText(w io.Writer, rep report) error {
+	rows := [][2]string{
+		{"source", rep.WorkflowID},
+		{"execution", rep.Execution},
+		{"status from", statusFromText(rep)},
+		{"state", rep.State()},
 	}
+	if rep.StatusFrom == fromQuery {
+		rows = append(rows, configRows(rep.Status)...)
+		rows = append(rows, progressRows(rep, true)...)
+	} else {
+		for _, sa := range []struct{ row, name string }{
+			{"schedule", searchattr.Schedule}, {"sink", searchattr.Sink}, {"paused", searchattr.Paused},
+		} {
+			if v, ok := rep.SearchAttributes[sa.name]; ok {
+				rows = append(rows, [2]string{sa.row, fmt.Sprintf("%v (%s)", v, sa.name)})
+			}
+		}
+		if rep.Retry != nil {
+			rows = append(rows, [2]string{"retrying", retryText(rep.Retry)})
+		}
+		rows = append(rows, [2]string{"next fire time", rep.nextText()})
+		if rep.AsOfRunStart != nil {
+			rows = append(rows, [2]string{"as of the run's start", timeText(*rep.AsOfRunStart)})
+			for _, row := range append(configRows(rep.Status), progressRows(rep, false)...) {
+				rows = append(rows, [2]string{"  " + row[0], row[1]})
+			}
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+func statusFromText(rep report) string {
+	if rep.Note == "" {
+		return rep.StatusFrom
+	}
+	return rep.StatusFrom + " (" + rep.Note + ")"
+}
+
+// configRows are a status's configuration.
+func configRows(st workflows.Status) [][2]string {
 	catchup := st.Catchup
 	if st.CatchupWindow != "" {
 		catchup += ", within " + st.CatchupWindow
 	}
-	var next []string
-	for _, t := range st.NextFireTimes {
-		next = append(next, t.Format(time.RFC3339Nano))
-	}
-	w := tabwriter.NewWriter(r.stdout, 0, 4, 1, ' ', 0)
-	for _, row := range [][2]string{
-		{"source", st.WorkflowID},
-		{"state", st.State()},
+	return [][2]string{
 		{"schedule", workflows.ScheduleText(st.Interval, st.Cron, st.Timezone)},
 		{"catch-up", catchup},
-		{"jitter", orNone(st.Jitter, "none")},
+		{"jitter", orText(st.Jitter, "none")},
 		{"type", st.Type},
 		{"ce source", st.Source},
-		{"sink", orNone(st.Sink, "(the worker's)")},
-		{"dead-letter sink", orNone(st.DeadLetterSink, "none")},
+		{"sink", orText(st.Sink, "(the worker's)")},
+		{"dead-letter sink", orText(st.DeadLetterSink, "none")},
+	}
+}
+
+// progressRows are a report's sequence, tick in flight and counts; with the next fire times
+// if live, the source having answered.
+func progressRows(rep report, live bool) [][2]string {
+	st := rep.Status
+	rows := [][2]string{
 		{"last sequence", fmt.Sprint(st.Sequence)},
 		{"in flight", inFlightText(st.InFlight)},
-		{"next fire time", nextText(st)},
-		{"next fire times", orNone(strings.Join(next, ", "), "none")},
+	}
+	if live {
+		if rep.Retry != nil {
+			rows = append(rows, [2]string{"retrying", retryText(rep.Retry)})
+		}
+		var next []string
+		for _, t := range st.NextFireTimes {
+			next = append(next, t.Format(time.RFC3339Nano))
+		}
+		rows = append(rows, [2]string{"next fire time", rep.nextText()},
+			[2]string{"next fire times", orText(strings.Join(next, ", "), "none")})
+	}
+	return append(rows, [][2]string{
 		{"delivered", fmt.Sprint(st.Delivered)},
 		{"retried", fmt.Sprint(st.Retried)},
 		{"rejected", fmt.Sprint(st.Rejected)},
 		{"dead-lettered", fmt.Sprint(st.DeadLettered)},
 		{"caught up", fmt.Sprint(st.CaughtUp)},
 		{"skipped", fmt.Sprint(st.Skipped)},
-	} {
-		fmt.Fprintf(w, "%s:\t%s\n", row[0], row[1])
+		{"abandoned", fmt.Sprint(st.Abandoned)},
+	}...)
+}
+
+func orText(s, none string) string {
+	if s == "" {
+		return none
 	}
-	return w.Flush()
+	return s
 }
 
 func inFlightText(t *workflows.TickStatus) string {
@@ -88,4 +148,24 @@ func inFlightText(t *workflows.TickStatus) string {
 		return "none"
 	}
 	return fmt.Sprintf("tick %d (id %s, time %s)", t.Sequence, t.ID, t.Time.Format(time.RFC3339Nano))
+}
+
+// retryText is the pending activity in a few words: "attempt 3 of Deliver, last failed at ...:
+// sink answered 503 Service Unavailable; next at ...".
+func retryText(r *retry) string {
+	if r == nil {
+		return "none"
+	}
+	s := fmt.Sprintf("attempt %d of %s", r.Attempt, r.Activity)
+	if r.LastFailure != "" {
+		s += ", last failed"
+		if r.LastAttemptTime != nil {
+			s += " at " + timeText(*r.LastAttemptTime)
+		}
+		s += ": " + r.LastFailure
+	}
+	if r.NextAttemptTime != nil {
+		s += "; next at " + timeText(*r.NextAttemptTime)
+	}
+	return s
 }

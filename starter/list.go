@@ -3,34 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
+	"sync"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/internal/searchattr"
-	"github.com/hello-cron/cronsource/workflows"
 )
 
-// listQuery finds the running sources in the namespace through Temporal's visibility store.
-const listQuery = "WorkflowType = 'CronSource' AND ExecutionStatus = 'Running'"
+// The visibility queries that find the sources in the namespace.
+const (
+	sourcesQuery = "WorkflowType = 'CronSource'"
+	// runningQuery finds the running sources.
+	runningQuery = sourcesQuery + " AND ExecutionStatus = 'Running'"
+	// allQuery finds every source's runs but those closed by continue-as-new, whose successor
+	// is the source's run.
+	allQuery = sourcesQuery + " AND ExecutionStatus != 'ContinuedAsNew'"
+	// pausedFilter narrows a query, where the search attributes are registered, to the paused
+	// sources and those started before the search attributes existed, which have none.
+	pausedFilter = " AND (" + searchattr.Paused + " = true OR " + searchattr.Paused + " IS NULL)"
+)
 
-// pausedQuery narrows listQuery, where the search attributes are registered, to the paused
-// sources and those started before the search attributes existed, which have none.
-const pausedQuery = listQuery + " AND (" + searchattr.Paused + " = true OR " + searchattr.Paused + " IS NULL)"
-
-// queryTimeout bounds the status query of one source, which needs a worker to answer.
-const queryTimeout = 5 * time.Second
+// listInFlight bounds the sources that list asks at once.
+const listInFlight = 16
 
 func newListCommand(r *root) *cobra.Command {
 	var output string
-	var paused bool
+	var paused, all bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the running sources in the namespace, with their state and next fire time",
+		Short: "List the running sources in the namespace (--all: and those that have closed), with their state and next fire time",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkOutput(output); err != nil {
@@ -41,50 +47,50 @@ func newListCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			query := listQuery
-			if paused && searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace) {
-				query = pausedQuery
+			query := runningQuery
+			if all {
+				query = allQuery
 			}
-			sources, err := listSources(cmd.Context(), c, query)
+			if paused && searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace) {
+				query += pausedFilter
+			}
+			runs, err := listRuns(cmd.Context(), c, query)
 			if err != nil {
 				return err
 			}
+			sources := inspectAll(cmd.Context(), c, r.conn.Namespace, runs)
 			if paused {
 				// The query may have found running sources too: without the search
 				// attributes, or started before them. Keep the paused ones and those whose
-				// status could not be had.
-				sources = slices.DeleteFunc(sources, func(l listed) bool { return l.Status != nil && !l.Paused })
+				// state now is not known.
+				sources = slices.DeleteFunc(sources, func(l listed) bool {
+					_, known := l.SearchAttributes[searchattr.Paused]
+					return !l.Paused && (l.StatusFrom == fromQuery || known)
+				})
 			}
 			if output == "json" {
 				return writeJSON(r.stdout, sources)
 			}
-			w := tabwriter.NewWriter(r.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "WORKFLOW ID\tSTATE\tSCHEDULE\tSEQUENCE\tNEXT FIRE TIME")
-			for _, s := range sources {
-				if s.Error != "" {
-					fmt.Fprintf(w, "%s\tunknown: %s\t\t\t\n", s.WorkflowID, s.Error)
-					continue
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.WorkflowID, s.Status.State(),
-					workflows.ScheduleText(s.Interval, s.Cron, s.Timezone), s.Sequence, nextText(*s.Status))
-			}
-			return w.Flush()
+			return listText(r.stdout, sources)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
 	cmd.Flags().BoolVar(&paused, "paused", false, "only the paused sources (filtered by the "+searchattr.Paused+" search attribute where it exists)")
+	cmd.Flags().BoolVar(&all, "all", false, "also the sources whose latest run has closed: completed, terminated, canceled, timed out or failed")
 	return cmd
 }
 
-// listed is one running source: its status, or why it could not be had.
+// listed is one source as list shows it.
 type listed struct {
 	WorkflowID string `json:"workflowId"`
-	*workflows.Status
-	Error string `json:"error,omitempty"`
+	report
 }
 
-func listSources(ctx context.Context, c client.Client, query string) ([]listed, error) {
-	var out []listed
+// listRuns finds the runs that query matches: for each workflow id, the latest, in the
+// order of the visibility store.
+func listRuns(ctx context.Context, c client.Client, query string) ([]run, error) {
+	var runs []run
+	at := map[string]int{}
 	var token []byte
 	for {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
@@ -92,32 +98,73 @@ func listSources(ctx context.Context, c client.Client, query string) ([]listed, 
 			return nil, fmt.Errorf("list sources: %w", err)
 		}
 		for _, e := range resp.GetExecutions() {
-			id := e.GetExecution().GetWorkflowId()
-			l := listed{WorkflowID: id}
-			st, err := queryStatus(ctx, c, id)
-			if err != nil {
-				l.Error = oneLine(err)
-			} else {
-				l.Status = &st
+			r := run{info: e}
+			i, seen := at[r.id()]
+			switch {
+			case !seen:
+				at[r.id()] = len(runs)
+				runs = append(runs, r)
+			case e.GetStartTime().AsTime().After(runs[i].info.GetStartTime().AsTime()):
+				runs[i] = r
 			}
-			out = append(out, l)
 		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {
-			return out, nil
+			return runs, nil
 		}
 	}
 }
 
-func queryStatus(ctx context.Context, c client.Client, id string) (workflows.Status, error) {
-	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+// inspectAll inspects the runs, listInFlight at a time, within queryTimeout for all the
+// queries together, so that many sources that do not answer do not add up: a source not
+// asked by then shows what the server knows of it.
+func inspectAll(ctx context.Context, c client.Client, namespace string, runs []run) []listed {
+	out := make([]listed, len(runs))
+	queries, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	var st workflows.Status
-	v, err := c.QueryWorkflow(ctx, id, "", workflows.QueryStatus)
-	if err != nil {
-		return st, fmt.Errorf("query source %q: %w", id, err)
+	slots := make(chan struct{}, listInFlight)
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			var rep report
+			if queries.Err() != nil {
+				rep = fallback(ctx, c, namespace, r, notAsked{})
+			} else if st, err := queryStatus(queries, c, namespace, r); err != nil {
+				rep = fallback(ctx, c, namespace, r, err)
+			} else {
+				rep = reportFromQuery(st, r)
+			}
+			out[i] = listed{WorkflowID: r.id(), report: rep}
+		})
 	}
-	if err := v.Get(&st); err != nil {
-		return st, fmt.Errorf("decode status of %q: %w", id, err)
+	wg.Wait()
+	return out
+}
+
+// listText prints one line per source, then, for each source that did not answer, why.
+func listText(w io.Writer, sources []listed) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKFLOW ID\tSTATE\tSCHEDULE\tSEQUENCE\tNEXT FIRE TIME\tSTATUS FROM")
+	var notes []string
+	for _, s := range sources {
+		seq := fmt.Sprint(s.Sequence)
+		if s.StatusFrom == fromServer {
+			seq = "unknown"
+			if s.AsOfRunStart != nil {
+				seq = fmt.Sprintf("%d at run start", s.Sequence)
+			}
+			notes = append(notes, s.WorkflowID+": "+s.Note)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.WorkflowID, s.State(), s.schedule(), seq, s.nextText(), s.StatusFrom)
 	}
-	return st, nil
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		if _, err := fmt.Fprintln(w, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -38,6 +38,11 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 			if err := envflag.Apply(cmd.Flags(), lookupEnv); err != nil {
 				return err
 			}
+			if f := cmd.Flags().Lookup("workflow-id"); f != nil {
+				if err := checkWorkflowID(f.Value.String()); err != nil {
+					return err
+				}
+			}
 			return r.conn.Validate(cmd.Flags(), lookupEnv)
 		},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
@@ -23,15 +24,12 @@ func newStartCommand(r *root) *cobra.Command {
 		Short: "Start a source; a second start of a running source changes nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if id == "" {
-				return fmt.Errorf("invalid --workflow-id: must not be empty")
-			}
 			sched.config(cmd.Flags(), &cfg)
 			cfg.ContentMode = activities.ContentMode(mode)
 			if err := payload(&cfg, cmd.Flags().Changed("data"), data, dataBase64, dataCType); err != nil {
 				return err
 			}
-			if err := cfg.Validate(); err != nil {
+			if err := cfg.ValidateStart(time.Now()); err != nil {
 				return err
 			}
 			c, err := r.dial(cmd.Context())

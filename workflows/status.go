@@ -71,6 +71,13 @@ type TickStatus struct {
 
 func (s *source) status() Status { return s.statusWith(NextFireTimes) }
 
+// StatusAtStart is the status a run of the source workflowID started with, from its input: what
+// a client can know without the source, so with no next fire time.
+func StatusAtStart(workflowID string, in Input) Status {
+	s := &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: workflowID}
+	return s.statusWith(0)
+}
+
 // statusWith is the status with n next fire times: the current details need only one, and
 // they are built on every tick.
 func (s *source) statusWith(n int) Status {

@@ -5,6 +5,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,7 +82,7 @@ type outcomeLog struct {
 func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
 	attempt := t.EarlierAttempts + activity.GetInfo(ctx).Attempt
 	ctx, span := a.startSpan(ctx, t, sink, attempt, l.deadLetter)
-	receipt, err := a.send(ctx, t, sink, withTraceContext(ctx, extensions), attempt)
+	receipt, location, err := a.send(ctx, t, sink, withTraceContext(ctx, extensions), attempt)
 	lateness := max(time.Since(t.Time), 0)
 	outcome := outcomeRetrying
 	switch {
@@ -95,6 +96,9 @@ func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions m
 	// One structured line per attempt: which tick, how it went, how late after its time.
 	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),
 		"attempt", attempt, "statusCode", receipt.StatusCode, "lateness", lateness}, l.fields...)
+	if location != "" {
+		fields = append(fields, "location", location)
+	}
 	logger := activity.GetLogger(ctx)
 	switch outcome {
 	case outcomeDelivered:
@@ -107,8 +111,9 @@ func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions m
 	return receipt, err
 }
 
-// send builds the event and posts it: the unlogged part of post.
-func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions map[string]any, attempt int32) (Receipt, error) {
+// send builds the event and posts it: the unlogged part of post. location is where the sink
+// redirected the POST, password masked, whether the redirect was followed or not; "" if it did not.
+func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions map[string]any, attempt int32) (_ Receipt, location string, _ error) {
 	event, err := t.Event(a.overrides)
 	if err == nil {
 		for name, value := range extensions {
@@ -117,20 +122,51 @@ func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions m
 		err = event.Validate()
 	}
 	if err != nil {
-		return Receipt{}, reject(Rejection{Sink: sink, Reason: fmt.Sprintf("build event: %v", err), Attempt: attempt})
+		return Receipt{}, "", reject(Rejection{Sink: sink, Reason: fmt.Sprintf("build event: %v", err), Attempt: attempt})
 	}
 	if t.ContentMode == Structured {
 		ctx = binding.WithForceStructured(ctx)
 	}
+	// The request has GetBody (cehttp writes the body from a bytes.Reader or bytes.Buffer), so that
+	// net/http can send the same body again on a 307 or 308.
 	req, err := cehttp.NewHTTPRequestFromEvent(ctx, sink, event)
 	if err != nil {
-		return Receipt{}, reject(Rejection{Sink: sink,
-			Reason: fmt.Sprintf("build request for sink %s: %v", sink, err), Attempt: attempt})
+		return Receipt{}, "", reject(Rejection{Sink: sink,
+			Reason: fmt.Sprintf("build request for sink %s: %v", sinkpkg.Redact(sink), err), Attempt: attempt})
 	}
 	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
 	stop()
-	return classify(resp, err, sink, attempt, time.Now())
+	location = redirectLocation(resp, err)
+	receipt, err := classify(resp, err, sink, attempt, time.Now())
+	return receipt, location, err
+}
+
+// redirectLocation returns, password masked, the Location of the redirect that ended the attempt,
+// or the URL that answered after the redirects that were followed; "" without a redirect.
+func redirectLocation(resp *http.Response, err error) string {
+	var redirect *sinkpkg.RedirectError
+	switch {
+	case errors.As(err, &redirect):
+		return redirect.Location
+	case resp == nil:
+		return ""
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		if u, err := resp.Location(); err == nil {
+			return u.Redacted()
+		}
+	case resp.Request != nil && resp.Request.Response != nil: // the answer to a redirect
+		return resp.Request.URL.Redacted()
+	}
+	return ""
+}
+
+// HeartbeatInterval is how often a delivery heartbeats while it waits on a slow sink: a third of
+// the activity's heartbeat timeout. The SDK forwards a heartbeat to the server at once only when
+// its worker's MaxHeartbeatThrottleInterval is at most this; by default it forwards one per 80% of
+// the heartbeat timeout, which leaves a fifth of the timeout for any delay.
+func HeartbeatInterval(heartbeatTimeout time.Duration) time.Duration {
+	return heartbeatTimeout / 3
 }
 
 // heartbeatUntilDone heartbeats while a slow sink answers, so that Temporal retries the tick
@@ -141,18 +177,24 @@ func heartbeatUntilDone(ctx context.Context) (stop func()) {
 	if timeout <= 0 {
 		return func() {}
 	}
+	ticker := time.NewTicker(HeartbeatInterval(timeout))
+	stopBeats := heartbeatOn(ticker.C, func() { activity.RecordHeartbeat(ctx) })
+	return func() { stopBeats(); ticker.Stop() }
+}
+
+// heartbeatOn calls beat at every tick until stop is called; stop returns once beat no longer
+// runs and never will again.
+func heartbeatOn(ticks <-chan time.Time, beat func()) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(timeout / 3)
-		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx)
+			case <-ticks:
+				beat()
 			}
 		}
 	}()
@@ -160,8 +202,14 @@ func heartbeatUntilDone(ctx context.Context) (stop func()) {
 }
 
 // classify turns the outcome of one POST to sink into a receipt or an error for Temporal's retry
-// policy. It closes the response body after reading at most a little of it.
+// policy. It closes the response body after reading at most a little of it. Only a 2xx answer to
+// the event's POST is a delivery; a redirect that the client did not follow is retried.
 func classify(resp *http.Response, err error, sink string, attempt int32, now time.Time) (Receipt, error) {
+	var redirect *sinkpkg.RedirectError
+	if errors.As(err, &redirect) { // its message masks the Location's password, unlike err's
+		return Receipt{Sink: sink, StatusCode: redirect.StatusCode, Attempt: attempt},
+			temporal.NewApplicationError("post to sink: "+redirect.Error(), ErrRetryable)
+	}
 	if err != nil {
 		return Receipt{}, temporal.NewApplicationError(fmt.Sprintf("post to sink: %v", err), ErrUnavailable)
 	}
@@ -170,6 +218,10 @@ func classify(resp *http.Response, err error, sink string, attempt int32, now ti
 	r := Receipt{Sink: sink, StatusCode: resp.StatusCode, Attempt: attempt}
 	code := resp.StatusCode
 	switch {
+	case resp.Request != nil && resp.Request.Method != http.MethodPost:
+		// A client that follows a 301, 302 or 303 sends a GET without the event in the end.
+		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s to a %s of %s after a redirect, not to the event's POST",
+			resp.Status, resp.Request.Method, resp.Request.URL.Redacted()), ErrRetryable)
 	case code >= 200 && code < 300:
 		return r, nil
 	case retryableStatus(code):
@@ -182,7 +234,11 @@ func classify(resp *http.Response, err error, sink string, attempt int32, now ti
 			Reason: fmt.Sprintf("sink rejected the event: %s%s", resp.Status, reason(body))})
 	default:
 		// 1xx and 3xx are not answers to a CloudEvent POST: keep the tick and try again.
-		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s%s", resp.Status, reason(body)), ErrRetryable)
+		var to string
+		if location := redirectLocation(resp, nil); location != "" {
+			to = " to " + location
+		}
+		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s%s%s", resp.Status, to, reason(body)), ErrRetryable)
 	}
 }
 

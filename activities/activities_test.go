@@ -1,17 +1,19 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -50,7 +52,7 @@ func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
 				if err != nil || receipt.StatusCode != tt.status || receipt.Attempt != 1 {
 					t.Fatalf("receipt %+v, err %v; want delivered with %d on attempt 1", receipt, err, tt.status)
 				}
-				if got.Header.Get("Ce-Id") != "run-1-3" || got.Header.Get("Ce-Sequence") != "3" ||
+				if got.Header.Get("Ce-Id") != "run-1-3" || got.Header.Get("Ce-Sequence") != "0000000000000000003" ||
 					got.Header.Get("Ce-Team") != "platform" || got.Header.Get("Content-Type") != "application/json" {
 					t.Errorf("binary-mode headers = %v", got.Header)
 				}
@@ -147,19 +149,49 @@ func execute(t *testing.T, a *Activities, activityFn, arg any) (Receipt, error) 
 
 // TestSlowDeliveryHeartbeats runs Deliver from a workflow with a heartbeat timeout shorter than
 // the sink's answer: the delivery succeeds only because the activity heartbeats while it waits.
+// The sink answers once the activity has recorded three heartbeats (each HeartbeatInterval, so
+// the delivery outlasts the heartbeat timeout) and the first has reached Temporal; without
+// heartbeats it waits 2 s, and the activity times out.
+//
+// The SDK's test environment forwards a recorded heartbeat to its server at once, then at most one
+// per 80% of the heartbeat timeout: it does not pass the worker option
+// MaxHeartbeatThrottleInterval on (go.temporal.io/sdk v1.50.0, newTestActivityTaskHandler), so
+// that setting it here changes nothing. Answering after the first forwarded heartbeat and before
+// the second keeps the test off that 240 ms of the 300 ms timeout, so a loaded machine does not
+// time it out; a worker in production sets MaxHeartbeatThrottleInterval to HeartbeatInterval.
 func TestSlowDeliveryHeartbeats(t *testing.T) {
 	const heartbeatTimeout = 300 * time.Millisecond
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		time.Sleep(4 * heartbeatTimeout)
+	recorded := make(chan struct{}, 64)  // by the activity
+	forwarded := make(chan struct{}, 64) // to the test server
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		giveUp := time.After(2 * time.Second) // long past the heartbeat timeout, within the test's 3 s
+		for nRecorded, nForwarded := 0, 0; nRecorded < 3 || nForwarded < 1; {
+			select {
+			case <-recorded:
+				nRecorded++
+			case <-forwarded:
+				nForwarded++
+			case <-giveUp:
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			case <-r.Context().Done():
+				return
+			}
+		}
 	}))
 	defer sink.Close()
 	a := New(sink.Client(), sink.URL, nil)
 
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{&heartbeatCounter{recorded: recorded}},
+		// The workflow is only this test's scaffolding: a loaded machine must not fail it as a
+		// deadlock (the default allows a workflow task 1 s of wall-clock time).
+		DeadlockDetectionTimeout: time.Minute,
+	})
 	env.RegisterActivity(a)
-	var heartbeats atomic.Int32
-	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { heartbeats.Add(1) })
+	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { notify(forwarded) })
 	env.ExecuteWorkflow(func(ctx workflow.Context) (Receipt, error) {
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: time.Minute,
@@ -173,7 +205,104 @@ func TestSlowDeliveryHeartbeats(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("slow delivery failed: %v", err)
 	}
-	if heartbeats.Load() == 0 {
-		t.Error("no heartbeat recorded during a delivery slower than the heartbeat timeout")
+	var r Receipt
+	if err := env.GetWorkflowResult(&r); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("receipt %+v, err %v; want delivered with 200", r, err)
 	}
+}
+
+// TestHeartbeatOn: the heartbeat loop beats once per tick, and stop waits for a beat that runs
+// and ends the loop for good.
+func TestHeartbeatOn(t *testing.T) {
+	tests := []struct {
+		name  string
+		ticks int
+	}{
+		{name: "no tick", ticks: 0},
+		{name: "one tick", ticks: 1},
+		{name: "five ticks", ticks: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ticks := make(chan time.Time) // unbuffered: a send returns once the loop took the tick
+			beats := make(chan struct{})
+			release := make(chan struct{})
+			stop := heartbeatOn(ticks, func() { beats <- struct{}{}; <-release })
+			for i := 0; i < tt.ticks; i++ {
+				ticks <- time.Time{}
+				<-beats
+				if i < tt.ticks-1 {
+					release <- struct{}{}
+				}
+			}
+			stopped := make(chan struct{})
+			go func() { stop(); close(stopped) }()
+			if tt.ticks > 0 {
+				select {
+				case <-stopped:
+					t.Fatal("stop returned while a heartbeat was running")
+				case <-time.After(50 * time.Millisecond):
+				}
+				release <- struct{}{}
+			}
+			<-stopped
+			select {
+			case ticks <- time.Time{}:
+				t.Error("the loop took a tick after stop returned")
+			default:
+			}
+		})
+	}
+}
+
+func TestHeartbeatInterval(t *testing.T) {
+	tests := []struct{ timeout, want time.Duration }{
+		{3 * time.Second, time.Second},
+		{300 * time.Millisecond, 100 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := HeartbeatInterval(tt.timeout); got != tt.want {
+			t.Errorf("HeartbeatInterval(%v) = %v, want %v", tt.timeout, got, tt.want)
+		}
+	}
+}
+
+// notify sends on c without blocking; c has room for more signals than a test waits for.
+func notify(c chan<- struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// heartbeatCounter is a worker interceptor that signals recorded for every heartbeat an
+// activity records, before the SDK batches it.
+type heartbeatCounter struct {
+	interceptor.WorkerInterceptorBase
+	recorded chan<- struct{}
+}
+
+func (c *heartbeatCounter) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	return &heartbeatCounterInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next},
+		recorded: c.recorded}
+}
+
+type heartbeatCounterInbound struct {
+	interceptor.ActivityInboundInterceptorBase
+	recorded chan<- struct{}
+}
+
+func (i *heartbeatCounterInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	return i.Next.Init(&heartbeatCounterOutbound{
+		ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, recorded: i.recorded})
+}
+
+type heartbeatCounterOutbound struct {
+	interceptor.ActivityOutboundInterceptorBase
+	recorded chan<- struct{}
+}
+
+func (o *heartbeatCounterOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
+	o.Next.RecordHeartbeat(ctx, details...)
+	notify(o.recorded)
 }

@@ -79,7 +79,7 @@ func TestDeadLetter(t *testing.T) {
 				t.Errorf("event %s; want the tick's", e)
 			}
 			ext := e.Extensions()
-			if ext["team"] != "platform" || ext[SequenceExtension] != "3" {
+			if ext["team"] != "platform" || ext[SequenceExtension] != "0000000000000000003" {
 				t.Errorf("extensions %v; want the overrides and the sequence", ext)
 			}
 			for name, want := range tt.wantExt {

@@ -15,7 +15,8 @@ const (
 	// or the event could not be built. The source counts it and goes on to its next tick. The
 	// error carries a Rejection: see RejectionOf.
 	ErrRejected = "SinkRejected"
-	// ErrRetryable: the sink answered 404, 408, 409, 429, 5xx or another non-2xx status.
+	// ErrRetryable: the sink answered 404, 408, 409, 429, 5xx or another non-2xx status, or a
+	// redirect that was not followed (see sink.NewHTTPClient).
 	ErrRetryable = "SinkRetryable"
 	// ErrUnavailable: no answer (connection refused, reset, timeout, DNS).
 	ErrUnavailable = "SinkUnavailable"

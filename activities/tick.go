@@ -69,7 +69,7 @@ func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
 	e.SetType(t.Type)
 	e.SetSource(t.Source)
 	e.SetTime(t.Time)
-	e.SetExtension(SequenceExtension, strconv.FormatInt(t.Sequence, 10))
+	e.SetExtension(SequenceExtension, FormatSequence(t.Sequence))
 	data, contentType, err := t.payload()
 	if err != nil {
 		return e, err
@@ -109,5 +109,14 @@ func (t Tick) payload() ([]byte, string, error) {
 	return data, cloudevents.ApplicationJSON, nil
 }
 
-// SequenceExtension is the extension attribute that carries a tick's sequence number.
+// SequenceExtension is the extension attribute that carries a tick's sequence number, as
+// FormatSequence writes it.
 const SequenceExtension = "sequence"
+
+// FormatSequence writes a tick's sequence number n (from 1) as the sequence extension's value:
+// decimal, zero-padded to 19 digits, the width of the largest int64. The CloudEvents sequence
+// extension asks for values that order lexicographically, so "0000000000000000009" comes before
+// "0000000000000000010" as 9 comes before 10; an unpadded "10" would sort before "9".
+func FormatSequence(n int64) string {
+	return fmt.Sprintf("%019d", n)
+}

@@ -3,7 +3,9 @@ package activities
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -158,5 +160,72 @@ func TestCheckData(t *testing.T) {
 				t.Errorf("CheckData = %q, want a lowercase reason", err)
 			}
 		})
+	}
+}
+
+// TestSequenceExtensionOrdersAsAString: the sequence extension of consecutive ticks orders as
+// strings as the numbers do, as the CloudEvents sequence extension asks, in both content modes;
+// the default payload's JobId stays the plain decimal.
+func TestSequenceExtensionOrdersAsAString(t *testing.T) {
+	tests := []struct {
+		name       string
+		prev, next int64
+		wantPrev   string
+		wantNext   string
+	}{
+		{name: "9 to 10", prev: 9, next: 10, wantPrev: "0000000000000000009", wantNext: "0000000000000000010"},
+		{name: "99 to 100", prev: 99, next: 100, wantPrev: "0000000000000000099", wantNext: "0000000000000000100"},
+		{name: "to the largest int64", prev: math.MaxInt64 - 1, next: math.MaxInt64,
+			wantPrev: "9223372036854775806", wantNext: "9223372036854775807"},
+		{name: "1 to 2", prev: 1, next: 2, wantPrev: "0000000000000000001", wantNext: "0000000000000000002"},
+	}
+	for _, mode := range []ContentMode{Binary, Structured} {
+		for _, tt := range tests {
+			t.Run(string(mode)+", "+tt.name, func(t *testing.T) {
+				sent := func(seq int64) string {
+					t.Helper()
+					sink := newTestSink(t, http.StatusAccepted, "")
+					tk := tick()
+					tk.Sequence, tk.ContentMode = seq, mode
+					if _, err := deliver(t, New(sink.Client(), sink.URL, nil), tk); err != nil {
+						t.Fatalf("deliver: %v", err)
+					}
+					e := sink.event(t)
+					var data Data
+					if err := json.Unmarshal(e.Data(), &data); err != nil || data.JobID != strconv.FormatInt(seq, 10) {
+						t.Errorf("data %s: want JobId %d, plain", e.Data(), seq)
+					}
+					v, ok := e.Extensions()[SequenceExtension].(string)
+					if !ok {
+						t.Fatalf("sequence extension %#v, want a string", e.Extensions()[SequenceExtension])
+					}
+					return v
+				}
+				prev, next := sent(tt.prev), sent(tt.next)
+				if prev != tt.wantPrev || next != tt.wantNext {
+					t.Errorf("sequence %q then %q, want %q then %q", prev, next, tt.wantPrev, tt.wantNext)
+				}
+				if !(prev < next) {
+					t.Errorf("sequence %q does not sort before %q", prev, next)
+				}
+			})
+		}
+	}
+}
+
+func TestFormatSequence(t *testing.T) {
+	tests := []struct {
+		in   int64
+		want string
+	}{
+		{1, "0000000000000000001"},
+		{10, "0000000000000000010"},
+		{1234567890123, "0000001234567890123"},
+		{math.MaxInt64, "9223372036854775807"},
+	}
+	for _, tt := range tests {
+		if got := FormatSequence(tt.in); got != tt.want || len(got) != 19 {
+			t.Errorf("FormatSequence(%d) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

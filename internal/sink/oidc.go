@@ -40,18 +40,17 @@ func (t oidcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // tokenFor reports whether req may carry the token: the first request to the sink, or a redirect
-// that stays on the same host. A redirect elsewhere gets no token, as net/http does for an
-// Authorization header it copies across redirects.
+// to the first request's origin (scheme, host and port). A redirect to any other origin gets no
+// token, as checkRedirect sends it no other credentials.
 func (t oidcTransport) tokenFor(req *http.Request) bool {
 	if t.file == "" {
 		return false
 	}
-	for prev := req.Response; prev != nil && prev.Request != nil; prev = prev.Request.Response {
-		if prev.Request.URL.Host != req.URL.Host {
-			return false
-		}
+	first := req
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
 	}
-	return true
+	return sameOrigin(first.URL, req.URL)
 }
 
 // readToken returns the trimmed token in file, "" when there is no file.

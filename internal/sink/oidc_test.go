@@ -164,3 +164,38 @@ func writeToken(token string) func(*testing.T, string) {
 		}
 	}
 }
+
+// TestOIDCTokenFollowsTheFirstOrigin: a redirect hop gets the token only on the origin (scheme,
+// host and port) of the first request.
+func TestOIDCTokenFollowsTheFirstOrigin(t *testing.T) {
+	tests := []struct {
+		name string
+		hops []string // the first request, then each redirect's URL
+		want bool
+	}{
+		{name: "first request", hops: []string{"https://sink.example.com/in"}, want: true},
+		{name: "same origin", hops: []string{"https://sink.example.com/", "https://sink.example.com/in"}, want: true},
+		{name: "explicit default port", hops: []string{"https://sink.example.com/", "https://sink.example.com:443/in"}, want: true},
+		{name: "host in another case", hops: []string{"http://Sink.example.com/", "http://sink.example.com/in"}, want: true},
+		{name: "back on the first origin", hops: []string{"http://sink:8080/", "http://other:8080/", "http://sink:8080/in"}, want: true},
+		{name: "another port", hops: []string{"http://sink:8080/", "http://sink:8081/in"}},
+		{name: "another scheme, same host and port", hops: []string{"http://sink:8443/", "https://sink:8443/in"}},
+		{name: "another host", hops: []string{"https://sink.example.com/", "https://evil.example.com/in"}},
+		{name: "a subdomain", hops: []string{"https://example.com/", "https://sink.example.com/in"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req *http.Request
+			for _, hop := range tt.hops {
+				next := httptest.NewRequest(http.MethodPost, hop, nil)
+				if req != nil {
+					next.Response = &http.Response{StatusCode: http.StatusTemporaryRedirect, Request: req}
+				}
+				req = next
+			}
+			if got := (oidcTransport{file: "/oidc/token"}).tokenFor(req); got != tt.want {
+				t.Errorf("tokenFor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -58,11 +58,15 @@ const DefaultRequestTimeout = 10 * time.Second
 
 // NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
 // reused across deliveries, a timeout on every attempt, no retries of its own (Temporal's retry
-// policy is the only retry layer). roots may be nil for the system pool. When tokenFile exists,
-// every request carries its content as an OIDC bearer token; an empty tokenFile turns that off.
+// policy is the only retry layer). It follows only the redirects that resend the same POST (307
+// and 308, at most MaxRedirects, never from https to http, credentials only to the first
+// request's origin) and returns a *RedirectError for any other. roots may be nil for the system
+// pool. When tokenFile exists, every request carries its content as an OIDC bearer token; an
+// empty tokenFile turns that off.
 func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, tokenFile string) *http.Client {
 	return &http.Client{
-		Timeout: timeout,
+		Timeout:       timeout,
+		CheckRedirect: checkRedirect,
 		Transport: oidcTransport{file: tokenFile, base: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,

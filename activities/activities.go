@@ -53,10 +53,7 @@ type Receipt struct {
 // non-retryable ErrRejected error carrying a Rejection for a permanent refusal, and a retryable
 // error otherwise.
 func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
-	sink := t.Sink
-	if sink == "" {
-		sink = a.defaultSink
-	}
+	sink := a.sinkOf(t)
 	if sink == "" {
 		// Retried, not dropped: the tick waits until a worker with a sink picks it up.
 		return Receipt{}, temporal.NewApplicationError(
@@ -67,6 +64,14 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 		rejected:  "tick rejected by the sink",
 		retrying:  "tick delivery failed, will retry",
 	})
+}
+
+// sinkOf is where t goes: its own sink, or the worker's.
+func (a *Activities) sinkOf(t Tick) string {
+	if t.Sink != "" {
+		return t.Sink
+	}
+	return a.defaultSink
 }
 
 // outcomeLog is what post logs for each outcome of a POST.

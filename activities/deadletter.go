@@ -29,12 +29,16 @@ type DeadLetterRequest struct {
 }
 
 // DeadLetter posts the tick's event to req.Sink with the extensions knativeerrordest (the URL
-// that refused it), knativeerrorcode (its HTTP status, decimal string) and knativeerrordata (the
+// that refused it or, for a tick abandoned by a stop, that it was being sent to: the worker's
+// sink when the tick has none of its own), knativeerrorcode (its HTTP status, decimal string) and knativeerrordata (the
 // start of its response body). Classification as Deliver: Receipt on 2xx, retryable errors,
 // ErrRejected when the dead-letter sink itself refuses it for good (or req.Sink is empty).
 func (a *Activities) DeadLetter(ctx context.Context, req DeadLetterRequest) (Receipt, error) {
 	if req.Sink == "" {
 		return Receipt{}, reject(Rejection{Reason: "no dead-letter sink", Attempt: activity.GetInfo(ctx).Attempt})
+	}
+	if req.Rejection.Sink == "" {
+		req.Rejection.Sink = a.sinkOf(req.Tick)
 	}
 	return a.post(ctx, req.Tick, req.Sink, errorExtensions(req.Rejection), outcomeLog{
 		delivered:  "tick dead-lettered",

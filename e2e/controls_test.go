@@ -84,6 +84,7 @@ func cli(addr string, args ...string) (string, bool) {
 }
 
 type described struct {
+	Execution     string
 	Paused        bool
 	PauseReason   string
 	Stopping      bool
@@ -95,6 +96,8 @@ type described struct {
 	Delivered     int64
 	DeadLettered  int64
 	Skipped       int64
+	Abandoned     int64
+	InFlight      any
 }
 
 func describe(t *testing.T, addr, id string) described {

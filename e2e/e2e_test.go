@@ -280,8 +280,9 @@ func checkStream(t *testing.T, events []received, interval time.Duration) {
 	}
 	ids := map[string]bool{}
 	for i, e := range first {
-		if e.seq != fmt.Sprint(i+1) {
-			t.Fatalf("first delivery %d has sequence %s, want %d (stream %v)", i, e.seq, i+1, first)
+		// The event contract: 19 digits, zero-padded, so that the values order as strings.
+		if want := fmt.Sprintf("%019d", i+1); e.seq != want {
+			t.Fatalf("first delivery %d has sequence %s, want %s (stream %v)", i, e.seq, want, first)
 		}
 		if ids[e.id] {
 			t.Errorf("id %s reused", e.id)

@@ -33,6 +33,11 @@ type faultRun struct {
 	// dev and restartDev are set when the scenario has its own devserver.
 	dev        *exec.Cmd
 	restartDev func() *exec.Cmd
+	// startArgs are extra `starter start` flags.
+	startArgs []string
+	// decoy, if set, is where the sink redirected ticks to; closedAt is when the source closed.
+	decoy    *decoy
+	closedAt time.Time
 }
 
 func (r *faultRun) startWorker() *exec.Cmd {
@@ -44,8 +49,9 @@ func (r *faultRun) startWorker() *exec.Cmd {
 
 // start runs `starter start` for this source.
 func (r *faultRun) start() (string, error) {
-	out, err := exec.Command(filepath.Join(binDir, "starter"), "start", "--address", r.addr,
-		"--task-queue", r.name, "--workflow-id", r.name, "--interval", faultInterval.String()).CombinedOutput()
+	args := append([]string{"start", "--address", r.addr, "--task-queue", r.name, "--workflow-id", r.name,
+		"--interval", faultInterval.String()}, r.startArgs...)
+	out, err := exec.Command(filepath.Join(binDir, "starter"), args...).CombinedOutput()
 	return string(out), err
 }
 
@@ -74,6 +80,13 @@ type faultScenario struct {
 	// redelivery says whether the fault must make the sink see a tick it had accepted again
 	// (true), must not (false), or either (nil).
 	redelivery *bool
+	// startArgs are extra `starter start` flags.
+	startArgs []string
+	// ends: the fault ends the source, so no tick follows it.
+	ends bool
+	// abandonOnPurpose is how many ticks the fault makes the source give up, which the sink
+	// then never accepts.
+	abandonOnPurpose int
 	// check looks at the running source and the arrivals so far for what only this scenario
 	// promises.
 	check func(t *testing.T, r *faultRun, arrivals []arrival)
@@ -188,6 +201,10 @@ func faultScenarios() []faultScenario {
 	}
 }
 
+// allFaultScenarios are the fault suite's scenarios: faults of processes and sinks, then
+// hostile sinks and Temporal's own operations.
+func allFaultScenarios() []faultScenario { return append(faultScenarios(), hostileScenarios()...) }
+
 // retriesWaitedAtLeast checks that no tick refused with 429 came back sooner than d.
 func retriesWaitedAtLeast(d time.Duration) func(*testing.T, *faultRun, []arrival) {
 	return func(t *testing.T, _ *faultRun, arrivals []arrival) {
@@ -249,10 +266,11 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
-	for i, sc := range faultScenarios() {
+	for i, sc := range allFaultScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			r := &faultRun{t: t, name: fmt.Sprintf("faults-%02d", i), addr: shared, sink: newFaultSink(t), workerArgs: sc.workerFl}
+			r := &faultRun{t: t, name: fmt.Sprintf("faults-%02d", i), addr: shared, sink: newFaultSink(t), workerArgs: sc.workerFl,
+				startArgs: sc.startArgs}
 			if sc.ownDev {
 				devPort := freePort(t)
 				r.addr = fmt.Sprintf("127.0.0.1:%d", devPort)
@@ -269,18 +287,22 @@ func TestFaults(t *testing.T) {
 			r.sink.waitAccepted(t, 3, 90*time.Second)
 
 			healed := sc.fault(r)
-			r.sink.waitUntil(t, "caught up", 3*time.Minute, func(as []arrival) bool {
-				for _, a := range as {
-					if a.accepted() && !a.scheduled.Before(healed.Add(3*faultInterval)) {
-						return true
+			if !sc.ends {
+				r.sink.waitUntil(t, "caught up", 3*time.Minute, func(as []arrival) bool {
+					for _, a := range as {
+						if a.accepted() && !a.scheduled.Before(healed.Add(3*faultInterval)) {
+							return true
+						}
 					}
-				}
-				return false
-			})
+					return false
+				})
+			}
 			if sc.check != nil {
 				sc.check(t, r, r.sink.snapshot())
 			}
-			terminate(t, r)
+			if !sc.ends {
+				terminate(t, r)
+			}
 			for len(r.workers) > 0 {
 				r.stopWorker()
 			}
@@ -343,8 +365,8 @@ func terminate(t *testing.T, r *faultRun) {
 
 func checkVerdict(t *testing.T, v verdict, sc faultScenario) {
 	t.Helper()
-	if v.missing != 0 {
-		t.Errorf("%d ticks missing", v.missing)
+	if v.missing != sc.abandonOnPurpose {
+		t.Errorf("%d ticks missing, want %d (abandoned on purpose)", v.missing, sc.abandonOnPurpose)
 	}
 	if v.rejected != len(sc.rejectOnPurpose) {
 		t.Errorf("%d ticks rejected, want %d", v.rejected, len(sc.rejectOnPurpose))
@@ -361,7 +383,7 @@ func checkVerdict(t *testing.T, v verdict, sc faultScenario) {
 	if !v.distinctIDs {
 		t.Error("two ticks share an id")
 	}
-	if v.recovery < 0 {
+	if v.recovery < 0 && !sc.ends {
 		t.Error("no tick accepted after the fault was healed")
 	}
 	if sc.redelivery != nil && (v.redeliveries > 0) != *sc.redelivery {

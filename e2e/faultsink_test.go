@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,13 +15,17 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
 
-// arrival is one POST that reached the fault sink, with the status the sink answered.
+// arrival is one request that reached the fault sink, with the status the sink answered.
 type arrival struct {
 	id        string
 	seq       int
 	scheduled time.Time // the event's time
 	at        time.Time
 	status    int
+	method    string
+	path      string
+	// body is the request body, which the event's data is in binary mode.
+	body string
 }
 
 func (a arrival) accepted() bool { return a.status >= 200 && a.status < 300 }
@@ -28,7 +35,11 @@ type answer struct {
 	status     int
 	delay      time.Duration // before answering
 	retryAfter string
+	location   string // a redirect's Location
 }
+
+// movedPath is where the fault sink takes events that it redirected to itself: always 200.
+const movedPath = "/moved"
 
 // faultSink is the fault suite's own recording sink, independent of events-service. A
 // scenario switches how it answers and can take it off the network and back on its address.
@@ -89,9 +100,17 @@ func (s *faultSink) up(t *testing.T, addr string) {
 }
 
 func (s *faultSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	e, err := cehttp.NewEventFromHTTPRequest(req)
+	body, err := io.ReadAll(req.Body)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	e, err := cehttp.NewEventFromHTTPRequest(req)
+	if err != nil || req.Method != http.MethodPost {
+		s.mu.Lock()
+		s.arrivals = append(s.arrivals, arrival{at: time.Now(), status: http.StatusBadRequest, method: req.Method, path: req.URL.Path})
+		s.mu.Unlock()
+		http.Error(w, fmt.Sprintf("not a CloudEvent POST: %v", err), http.StatusBadRequest)
 		return
 	}
 	seqText, _ := e.Extensions()["sequence"].(string)
@@ -102,12 +121,19 @@ func (s *faultSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	s.mu.Lock()
 	a := s.answer(seq)
-	s.arrivals = append(s.arrivals, arrival{id: e.ID(), seq: seq, scheduled: e.Time(), at: time.Now(), status: a.status})
+	if req.URL.Path == movedPath {
+		a = answer{status: http.StatusOK}
+	}
+	s.arrivals = append(s.arrivals, arrival{id: e.ID(), seq: seq, scheduled: e.Time(), at: time.Now(), status: a.status,
+		method: req.Method, path: req.URL.Path, body: string(body)})
 	s.mu.Unlock()
 
 	time.Sleep(a.delay)
 	if a.retryAfter != "" {
 		w.Header().Set("Retry-After", a.retryAfter)
+	}
+	if a.location != "" {
+		w.Header().Set("Location", a.location)
 	}
 	w.WriteHeader(a.status)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -149,7 +150,11 @@ func TestTracingEndToEnd(t *testing.T) {
 		}
 		return false
 	})
-	want := map[string]string{"cloudevents.event_id": got.id, "cronsource.sequence": got.sequence,
+	seq, err := strconv.ParseInt(got.sequence, 10, 64)
+	if err != nil {
+		t.Fatalf("sequence extension %q: %v", got.sequence, err)
+	}
+	want := map[string]string{"cloudevents.event_id": got.id, "cronsource.sequence": strconv.FormatInt(seq, 10),
 		"cronsource.workflow_id": "obs-trace", "cronsource.outcome": "delivered", "http.response.status_code": "200"}
 	for k, v := range want {
 		if deliver.Attributes[k] != v {

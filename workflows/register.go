@@ -41,11 +41,14 @@ func StartOptions(id, taskQueue string) client.StartWorkflowOptions {
 // timeout, a retry after the activity's heartbeat timeout. Eight workflow task pollers (the
 // SDK's default is 2) keep a poll waiting when many sources tick at once: at 200 sources a
 // second, p99 lateness was 47-222 ms in three of five 60 s runs against 477-1767 ms with 2
-// (docs/benchmarks.md).
+// (docs/benchmarks.md). A slow delivery's heartbeats reach the server as they are recorded,
+// every HeartbeatTimeout/3: by default the SDK batches them to one per 80% of the timeout,
+// which left a delayed worker a fifth of it before Temporal retried the tick elsewhere.
 func WorkerOptions() worker.Options {
 	return worker.Options{
 		WorkerStopTimeout:                15 * time.Second,
 		StickyScheduleToStartTimeout:     time.Second,
 		MaxConcurrentWorkflowTaskPollers: 8,
+		MaxHeartbeatThrottleInterval:     activities.HeartbeatInterval(HeartbeatTimeout),
 	}
 }

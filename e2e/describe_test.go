@@ -1,0 +1,369 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// execDescribed is what these tests read of `starter describe --output json` and of each
+// entry of `starter list --output json`.
+type execDescribed struct {
+	WorkflowID       string
+	Finished         bool
+	Paused           bool
+	Sequence         int64
+	NextFireTime     *time.Time
+	NextFireTimes    []time.Time
+	Execution        string
+	CloseTime        *time.Time
+	StatusFrom       string
+	Note             string
+	AsOfRunStart     *time.Time
+	SearchAttributes map[string]any
+	Retry            *struct {
+		Activity    string
+		Attempt     int
+		LastFailure string
+	}
+}
+
+// timedCLI runs the starter like cli, and says how long it took.
+func timedCLI(addr string, args ...string) (out string, ok bool, took time.Duration) {
+	start := time.Now()
+	out, ok = cli(addr, args...)
+	return out, ok, time.Since(start)
+}
+
+func describeExec(t *testing.T, addr, id string) (execDescribed, string) {
+	t.Helper()
+	out, ok := cli(addr, "describe", "--workflow-id", id, "--output", "json")
+	if !ok {
+		t.Fatalf("describe %s: %s", id, out)
+	}
+	var d execDescribed
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("describe %s: %v\n%s", id, err, out)
+	}
+	return d, out
+}
+
+func listExec(t *testing.T, addr string, args ...string) ([]execDescribed, string) {
+	t.Helper()
+	out, ok := cli(addr, append([]string{"list", "--output", "json"}, args...)...)
+	if !ok {
+		t.Fatalf("list %v: %s", args, out)
+	}
+	var l []execDescribed
+	if err := json.Unmarshal([]byte(out), &l); err != nil {
+		t.Fatalf("list %v: %v\n%s", args, err, out)
+	}
+	return l, out
+}
+
+// waitExecution waits until the server has the source's latest run in status want.
+func waitExecution(t *testing.T, c client.Client, id string, want enumspb.WorkflowExecutionStatus) {
+	t.Helper()
+	waitUntil(t, id+" is "+want.String(), 30*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		d, err := c.DescribeWorkflowExecution(ctx, id, "")
+		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == want
+	})
+}
+
+// TestDescribeShowsASourceThatTemporalClosed terminates one source and cancels another with
+// Temporal's own client: describe must say so, with the source finished and no next fire
+// time, not "running" as its replayed status query would.
+func TestDescribeShowsASourceThatTemporalClosed(t *testing.T) {
+	t.Parallel()
+	addr, sink, _ := startPipeline(t)
+	tests := []struct {
+		id, execution string
+		close         func(ctx context.Context, c client.Client, id string) error
+		status        enumspb.WorkflowExecutionStatus
+	}{
+		{"terminated", "terminated", func(ctx context.Context, c client.Client, id string) error {
+			return c.TerminateWorkflow(ctx, id, "", "by the test")
+		}, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED},
+		// The source returns the cancellation, so its run closes as canceled.
+		{"canceled", "canceled", func(ctx context.Context, c client.Client, id string) error {
+			return c.CancelWorkflow(ctx, id, "")
+		}, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED},
+	}
+	for _, tt := range tests {
+		if out, ok := cli(addr, "start", "--workflow-id", tt.id, "--interval", "1s"); !ok {
+			t.Fatalf("start %s: %s", tt.id, out)
+		}
+	}
+	sink.waitFor(t, 4, time.Minute)
+	c := dialSDK(t, addr)
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := tt.close(ctx, c, tt.id); err != nil {
+				t.Fatalf("close %s: %v", tt.id, err)
+			}
+			waitExecution(t, c, tt.id, tt.status)
+
+			d, out := describeExec(t, addr, tt.id)
+			if d.Execution != tt.execution || !d.Finished || d.NextFireTime != nil || len(d.NextFireTimes) != 0 || d.CloseTime == nil {
+				t.Errorf("describe --output json:\n%s\nwant execution %q, finished, a close time and no next fire time", out, tt.execution)
+			}
+			text, ok := cli(addr, "describe", "--workflow-id", tt.id)
+			if !ok {
+				t.Fatalf("describe: %s", text)
+			}
+			for prefix, want := range map[string]string{
+				"execution:": tt.execution, "state:": tt.execution + " at ",
+				"next fire time:": "none", "next fire times:": "none",
+			} {
+				if line := lineStarting(text, prefix); !strings.Contains(line, want) {
+					t.Errorf("describe: %q, want %q in it", line, want)
+				}
+			}
+			t.Logf("describe of a %s source:\n%s", tt.execution, text)
+		})
+	}
+}
+
+// lineStarting is the first line of text that starts with prefix, or "".
+func lineStarting(text, prefix string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+// stallingSink answers every POST with its status line and headers, then never sends the
+// body: the worker's delivery waits for its --delivery-timeout.
+type stallingSink struct {
+	arrivals atomic.Int64
+	release  chan struct{}
+}
+
+func (s *stallingSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	s.arrivals.Add(1)
+	w.Header().Set("Content-Length", "100")
+	w.WriteHeader(http.StatusOK)
+	w.(http.Flusher).Flush()
+	select {
+	case <-req.Context().Done():
+	case <-s.release:
+	}
+}
+
+// TestDescribeAndListAnswerWhileADeliveryStalls: while a tick's first attempt waits on a sink
+// that stalls, its workflow task stays open and the server holds the source's queries. describe
+// and list must still answer within seconds, saying that the status came from the server.
+func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
+	t.Parallel()
+	sink := &stallingSink{release: make(chan struct{})}
+	srv := httptest.NewServer(sink)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(sink.release) }) // before srv.Close, which waits for the handlers
+	addr := startDevserver(t)
+	// The longest first attempt the worker allows: the stall outlasts the commands below.
+	startProc(t, "worker", "--address", addr, "--sink", srv.URL, "--delivery-timeout", "25s")
+	const id = "stalled"
+	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s"); !ok {
+		t.Fatalf("start: %s", out)
+	}
+	waitUntil(t, "the first tick reaches the sink", time.Minute, func() bool { return sink.arrivals.Load() > 0 })
+	stalled := time.Now()
+
+	const within = 4 * time.Second // the query is bounded to 2 s; the old 5 s timeout failed
+	for _, args := range [][]string{
+		{"describe", "--workflow-id", id, "--output", "json"},
+		{"describe", "--workflow-id", id},
+		{"list", "--output", "json"},
+		{"list"},
+	} {
+		out, ok, took := timedCLI(addr, args...)
+		t.Logf("%v took %v:\n%s", args, took.Round(time.Millisecond), out)
+		if !ok || took > within {
+			t.Errorf("%v: ok=%v after %v, want an answer within %v:\n%s", args, ok, took, within, out)
+			continue
+		}
+		switch {
+		case args[0] == "describe" && args[len(args)-1] == "json":
+			var d execDescribed
+			if err := json.Unmarshal([]byte(out), &d); err != nil {
+				t.Fatalf("describe: %v\n%s", err, out)
+			}
+			if d.StatusFrom != "server" || !strings.Contains(d.Note, "workflow task") || d.Execution != "running" ||
+				d.AsOfRunStart == nil || d.SearchAttributes["CronSourceSchedule"] != "every 1s" {
+				t.Errorf("describe --output json:\n%s\nwant a running execution, its status from the server, why, and its search attributes", out)
+			}
+		case args[0] == "describe":
+			if !strings.Contains(lineStarting(out, "status from:"), "server") || !strings.Contains(out, "as of the run's start") {
+				t.Errorf("describe:\n%s\nwant the status from the server, labelled as of the run's start", out)
+			}
+		case args[len(args)-1] == "json":
+			var l []execDescribed
+			if err := json.Unmarshal([]byte(out), &l); err != nil {
+				t.Fatalf("list: %v\n%s", err, out)
+			}
+			if len(l) != 1 || l[0].WorkflowID != id || l[0].StatusFrom != "server" || l[0].Note == "" {
+				t.Errorf("list --output json:\n%s\nwant %s with its status from the server", out, id)
+			}
+		default:
+			if row := lineStarting(out, id+" "); !strings.HasSuffix(strings.TrimSpace(row), "server") {
+				t.Errorf("list:\n%s\nwant %s's row to say its status came from the server", out, id)
+			}
+		}
+	}
+	if since := time.Since(stalled); since > 20*time.Second {
+		t.Fatalf("the commands took %v, more than the stall: the test proves nothing", since)
+	}
+}
+
+// TestDescribeFallsBackWithoutAWorker: with no worker to answer the status query, describe
+// shows what the server knows of the source, says so, and masks the sink's password.
+func TestDescribeFallsBackWithoutAWorker(t *testing.T) {
+	t.Parallel()
+	sink := &eventSink{}
+	srv := httptest.NewServer(sink)
+	t.Cleanup(srv.Close)
+	sinkURL := strings.Replace(srv.URL, "http://", "http://cron:s3cret@", 1)
+	addr := startDevserver(t)
+	worker := startProc(t, "worker", "--address", addr)
+	const id = "orphan"
+	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", sinkURL); !ok {
+		t.Fatalf("start: %s", out)
+	}
+	sink.waitFor(t, 2, time.Minute)
+	if out, ok := cli(addr, "pause", "--workflow-id", id, "--reason", "maintenance"); !ok {
+		t.Fatalf("pause: %s", out)
+	}
+	c := dialSDK(t, addr)
+	waitUntil(t, "CronSourcePaused = true", 10*time.Second, func() bool {
+		return len(listed(t, c, "WorkflowId = '"+id+"' AND CronSourcePaused = true")) == 1
+	})
+	stopProc(t, worker)
+
+	out, ok, took := timedCLI(addr, "describe", "--workflow-id", id, "--output", "json")
+	if !ok || took > 4*time.Second {
+		t.Fatalf("describe --output json: ok=%v after %v:\n%s", ok, took, out)
+	}
+	t.Logf("describe --output json with no worker took %v", took.Round(time.Millisecond))
+	var d execDescribed
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("describe: %v\n%s", err, out)
+	}
+	if d.StatusFrom != "server" || !strings.Contains(d.Note, "no worker") || d.Execution != "running" || d.Finished ||
+		d.AsOfRunStart == nil || d.SearchAttributes["CronSourcePaused"] != true || d.NextFireTime != nil {
+		t.Errorf("describe --output json:\n%s\nwant a running execution, its status from the server, why, paused", out)
+	}
+	text, ok := cli(addr, "describe", "--workflow-id", id)
+	if !ok {
+		t.Fatalf("describe: %s", text)
+	}
+	for _, want := range []string{"status from:", "state:", "next fire time:", "as of the run's start:"} {
+		line := lineStarting(text, want)
+		if line == "" || (want == "status from:" && !strings.Contains(line, "server (no worker")) ||
+			(want == "state:" && !strings.Contains(line, "paused")) || (want == "next fire time:" && !strings.Contains(line, "unknown")) {
+			t.Errorf("describe: line %q, in:\n%s", line, text)
+		}
+	}
+	for what, s := range map[string]string{"json": out, "text": text} {
+		if strings.Contains(s, "s3cret") {
+			t.Errorf("describe (%s) shows the sink's password:\n%s", what, s)
+		}
+	}
+	t.Logf("describe with no worker:\n%s", text)
+}
+
+// TestListAllShowsClosedSources: list shows the running sources; list --all also those whose
+// latest run has closed, each once, with how it closed. A source that continues as new shows
+// once, running.
+func TestListAllShowsClosedSources(t *testing.T) {
+	t.Parallel()
+	addr, sink, _ := startPipeline(t)
+	for _, args := range [][]string{
+		{"--workflow-id", "alive", "--interval", "1s"},
+		{"--workflow-id", "gone", "--interval", "1s"},
+		{"--workflow-id", "renewed", "--interval", "200ms", "--continue-as-new-after", "2"},
+	} {
+		if out, ok := cli(addr, append([]string{"start"}, args...)...); !ok {
+			t.Fatalf("start %v: %s", args, out)
+		}
+	}
+	sink.waitFor(t, 10, time.Minute)
+	c := dialSDK(t, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.TerminateWorkflow(ctx, "gone", "", "by the test"); err != nil {
+		t.Fatalf("terminate: %v", err)
+	}
+	waitUntil(t, "visibility has the terminated run", 10*time.Second, func() bool {
+		return len(listed(t, c, "WorkflowId = 'gone' AND ExecutionStatus = 'Terminated'")) == 1
+	})
+
+	ids := func(l []execDescribed) map[string]execDescribed {
+		m := map[string]execDescribed{}
+		for _, e := range l {
+			if _, twice := m[e.WorkflowID]; twice {
+				t.Errorf("%s listed twice", e.WorkflowID)
+			}
+			m[e.WorkflowID] = e
+		}
+		return m
+	}
+	running, out := listExec(t, addr)
+	if got := ids(running); len(got) != 2 || got["gone"].WorkflowID != "" {
+		t.Errorf("list:\n%s\nwant alive and renewed only", out)
+	}
+	all, out := listExec(t, addr, "--all")
+	got := ids(all)
+	if g := got["gone"]; len(got) != 3 || g.Execution != "terminated" || !g.Finished || g.NextFireTime != nil || g.CloseTime == nil {
+		t.Errorf("list --all --output json:\n%s\nwant alive, renewed and gone, terminated", out)
+	}
+	if r := got["renewed"]; r.Execution != "running" || r.Finished {
+		t.Errorf("list --all: renewed is %q, finished %v; want running", r.Execution, r.Finished)
+	}
+	text, ok := cli(addr, "list", "--all")
+	if !ok || !strings.Contains(lineStarting(text, "gone "), "terminated at ") {
+		t.Errorf("list --all:\n%s\nwant gone terminated", text)
+	}
+	t.Logf("list --all:\n%s", text)
+}
+
+// TestDescribeShowsTheRetryOfAStuckTick: while Temporal retries a tick that the sink refuses
+// with 503, describe shows the attempt and the sink's answer.
+func TestDescribeShowsTheRetryOfAStuckTick(t *testing.T) {
+	t.Parallel()
+	addr, sink, _ := startPipeline(t)
+	sink.status = func(cloudevents.Event) int { return http.StatusServiceUnavailable }
+	const id = "stuck"
+	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s"); !ok {
+		t.Fatalf("start: %s", out)
+	}
+	sink.waitFor(t, 3, time.Minute) // the local first attempt, then two of the activity
+	var d execDescribed
+	var out string
+	waitUntil(t, "describe shows the retry", 30*time.Second, func() bool {
+		d, out = describeExec(t, addr, id)
+		return d.Retry != nil && d.Retry.Attempt >= 2
+	})
+	if d.StatusFrom != "query" || d.Retry.Activity != "Deliver" || !strings.Contains(d.Retry.LastFailure, "sink answered 503 Service Unavailable") {
+		t.Errorf("describe --output json:\n%s\nwant the retry of Deliver and the sink's 503", out)
+	}
+	text, ok := cli(addr, "describe", "--workflow-id", id)
+	if line := lineStarting(text, "retrying:"); !ok || !strings.Contains(line, "of Deliver, last failed at ") || !strings.Contains(line, "503") {
+		t.Errorf("describe:\n%s\nwant a retrying line with the 503", text)
+	}
+	t.Logf("describe of a stuck tick:\n%s", text)
+}

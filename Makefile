@@ -27,9 +27,13 @@ run: build
 	./scripts/run.sh
 
 # deploy/ is its own module, so that the Kubernetes libraries its tests need stay out of ours.
+# The fuzz test runs its seed corpus with the rest, then fuzzes briefly beyond it.
 test:
 	CGO_ENABLED=0 go test -count=1 -timeout 20m ./...
+	CGO_ENABLED=0 go test -run '^$$' -fuzz '^FuzzSchedule$$' -fuzztime $(FUZZTIME) ./workflows/
 	cd deploy && CGO_ENABLED=0 go test -count=1 ./...
+
+FUZZTIME ?= 15s
 
 # The fault-injection suite alone (it also runs in `make test`), printing one verdict per scenario.
 faults:

@@ -216,7 +216,7 @@ func TestControlCommands(t *testing.T) {
 	if out := mustCLI("state:", "describe", "--workflow-id", id); !regexp.MustCompile(`(?m)^state:\s+stopped$`).MatchString(out) {
 		t.Errorf("describe after the stop:\n%s\nwant state: stopped", out)
 	}
-	recordHistory(t, addr, id, "source-v3-controls")
+	recordHistory(t, addr, id, "source-v5-controls")
 }
 
 // TestCronMaxTicksAndDeadLetter starts a cron source with --max-ticks whose sink refuses one
@@ -277,7 +277,7 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	if out, ok := cli(addr, "describe", "--workflow-id", id); !ok || !regexp.MustCompile(`(?m)^state:\s+ended$`).MatchString(out) {
 		t.Errorf("describe of the ended source: %s", out)
 	}
-	recordHistory(t, addr, id, "source-v3-cron-dead-letter-retry")
+	recordHistory(t, addr, id, "source-v5-cron-dead-letter-retry")
 }
 
 // checkContiguous: first deliveries carry sequences 1, 2, 3, … in order.

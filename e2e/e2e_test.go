@@ -248,7 +248,7 @@ func TestSourceEndToEndAcrossRestart(t *testing.T) {
 		t.Fatalf("second start said %q, want already running", out)
 	}
 	rec.waitFor(t, 5, 60*time.Second)
-	recordHistory(t, addr, "hello-cron", "source-v3-interval")
+	recordHistory(t, addr, "hello-cron", "source-v5-interval")
 
 	stopProc(t, worker)
 	stopProc(t, dev)

@@ -160,8 +160,18 @@ func newRequestID() string {
 }
 
 // resentWithTheirIDs checks that the reset made the source send ticks again, which the judge
-// then finds kept their ids and sequences.
-func resentWithTheirIDs(t *testing.T, _ *faultRun, arrivals []arrival) {
+// then finds kept their ids and sequences. It records the reset run's history as history,
+// unless that is "".
+func resentWithTheirIDs(history string) func(*testing.T, *faultRun, []arrival) {
+	return func(t *testing.T, r *faultRun, arrivals []arrival) {
+		if history != "" {
+			recordHistory(t, r.addr, r.name, history)
+		}
+		checkResent(t, arrivals)
+	}
+}
+
+func checkResent(t *testing.T, arrivals []arrival) {
 	accepted := map[int]int{}
 	again := 0
 	for _, a := range arrivals {
@@ -239,6 +249,7 @@ func stoppingOnAFailingSink(r *faultRun) time.Time {
 }
 
 func describedStopped(t *testing.T, r *faultRun, arrivals []arrival) {
+	recordHistory(t, r.addr, r.name, "source-v5-stop-grace-abandoned")
 	d := describe(t, r.addr, r.name)
 	if !d.Stopping || !d.Finished || d.Execution != "completed" || d.Abandoned != 1 || d.InFlight != nil {
 		t.Errorf("describe: %+v; want stopped (stopping, finished, completed), 1 abandoned, none in flight", d)
@@ -291,12 +302,12 @@ func hostileScenarios() []faultScenario {
 				}
 			}},
 		faultScenario{name: "reset to an early workflow task of the first run", workers: 1, redelivery: yes(),
-			fault: resetting(4, 2), check: resentWithTheirIDs},
+			fault: resetting(4, 2), check: resentWithTheirIDs("source-v5-reset-in-first-run")},
 		faultScenario{name: "reset to the last workflow task of the first run", workers: 1,
 			fault: resetting(4, -1)},
 		faultScenario{name: "reset after a continue-as-new", workers: 1, redelivery: yes(),
 			startArgs: []string{"--continue-as-new-after", "3"},
-			fault:     resetting(5, 0), check: resentWithTheirIDs},
+			fault:     resetting(5, 0), check: resentWithTheirIDs("")}, // the run has continued as new since
 		faultScenario{name: "terminated, seen by describe", workers: 1, ends: true,
 			fault: closing("terminated"), check: describedClosed("terminated")},
 		faultScenario{name: "cancelled, seen by describe", workers: 1, ends: true,

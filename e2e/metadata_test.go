@@ -194,7 +194,7 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 		t.Errorf("summary after the update %q: the start's, %q, stays", s, wantSummary)
 	}
 	sink.waitFor(t, before+2, 30*time.Second) // ticks after the upserts, for the replay test
-	recordHistory(t, addr, id, "source-v4-metadata")
+	recordHistory(t, addr, id, "source-v5-metadata")
 }
 
 // TestContinueAsNewCarriesSearchAttributesNotSummary: a new run keeps the search attributes,

@@ -114,6 +114,9 @@ func progressRows(rep report, live bool) [][2]string {
 		{"last sequence", fmt.Sprint(st.Sequence)},
 		{"in flight", inFlightText(st.InFlight)},
 	}
+	if st.StopBy != nil && !st.Finished {
+		rows = append(rows, [2]string{"stop by", st.StopBy.Format(time.RFC3339Nano) + " (then the tick in flight is abandoned)"})
+	}
 	if live {
 		if rep.Retry != nil {
 			rows = append(rows, [2]string{"retrying", retryText(rep.Retry)})

@@ -83,24 +83,43 @@ func cli(addr string, args ...string) (string, bool) {
 	return strings.TrimSpace(string(out)), err == nil
 }
 
+// described is what the tests read of `starter describe --output json` and `list --output json`.
 type described struct {
-	Execution     string
-	Paused        bool
-	PauseReason   string
-	Stopping      bool
-	Finished      bool
-	Interval      string
-	Sequence      int64
-	NextFireTime  *time.Time
-	NextFireTimes []time.Time
-	Delivered     int64
-	DeadLettered  int64
-	Skipped       int64
-	Abandoned     int64
-	InFlight      any
+	WorkflowID       string
+	Execution        string
+	Paused           bool
+	PauseReason      string
+	Stopping         bool
+	Finished         bool
+	Interval         string
+	Sequence         int64
+	NextFireTime     *time.Time
+	NextFireTimes    []time.Time
+	Delivered        int64
+	DeadLettered     int64
+	Skipped          int64
+	Abandoned        int64
+	InFlight         any
+	CloseTime        *time.Time
+	StatusFrom       string
+	Note             string
+	AsOfRunStart     *time.Time
+	SearchAttributes map[string]any
+	Retry            *struct {
+		Activity    string
+		Attempt     int
+		LastFailure string
+	}
 }
 
 func describe(t *testing.T, addr, id string) described {
+	t.Helper()
+	d, _ := describeJSON(t, addr, id)
+	return d
+}
+
+// describeJSON is describe with the JSON as the starter printed it.
+func describeJSON(t *testing.T, addr, id string) (described, string) {
 	t.Helper()
 	out, ok := cli(addr, "describe", "--workflow-id", id, "--output", "json")
 	if !ok {
@@ -110,7 +129,7 @@ func describe(t *testing.T, addr, id string) described {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("describe %s: %v\n%s", id, err, out)
 	}
-	return d
+	return d, out
 }
 
 // TestControlCommands drives every starter subcommand against the devserver and a worker,

@@ -15,28 +15,8 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// execDescribed is what these tests read of `starter describe --output json` and of each
+// described is what these tests read of `starter describe --output json` and of each
 // entry of `starter list --output json`.
-type execDescribed struct {
-	WorkflowID       string
-	Finished         bool
-	Paused           bool
-	Sequence         int64
-	NextFireTime     *time.Time
-	NextFireTimes    []time.Time
-	Execution        string
-	CloseTime        *time.Time
-	StatusFrom       string
-	Note             string
-	AsOfRunStart     *time.Time
-	SearchAttributes map[string]any
-	Retry            *struct {
-		Activity    string
-		Attempt     int
-		LastFailure string
-	}
-}
-
 // timedCLI runs the starter like cli, and says how long it took.
 func timedCLI(addr string, args ...string) (out string, ok bool, took time.Duration) {
 	start := time.Now()
@@ -44,26 +24,13 @@ func timedCLI(addr string, args ...string) (out string, ok bool, took time.Durat
 	return out, ok, time.Since(start)
 }
 
-func describeExec(t *testing.T, addr, id string) (execDescribed, string) {
-	t.Helper()
-	out, ok := cli(addr, "describe", "--workflow-id", id, "--output", "json")
-	if !ok {
-		t.Fatalf("describe %s: %s", id, out)
-	}
-	var d execDescribed
-	if err := json.Unmarshal([]byte(out), &d); err != nil {
-		t.Fatalf("describe %s: %v\n%s", id, err, out)
-	}
-	return d, out
-}
-
-func listExec(t *testing.T, addr string, args ...string) ([]execDescribed, string) {
+func listExec(t *testing.T, addr string, args ...string) ([]described, string) {
 	t.Helper()
 	out, ok := cli(addr, append([]string{"list", "--output", "json"}, args...)...)
 	if !ok {
 		t.Fatalf("list %v: %s", args, out)
 	}
-	var l []execDescribed
+	var l []described
 	if err := json.Unmarshal([]byte(out), &l); err != nil {
 		t.Fatalf("list %v: %v\n%s", args, err, out)
 	}
@@ -116,7 +83,7 @@ func TestDescribeShowsASourceThatTemporalClosed(t *testing.T) {
 			}
 			waitExecution(t, c, tt.id, tt.status)
 
-			d, out := describeExec(t, addr, tt.id)
+			d, out := describeJSON(t, addr, tt.id)
 			if d.Execution != tt.execution || !d.Finished || d.NextFireTime != nil || len(d.NextFireTimes) != 0 || d.CloseTime == nil {
 				t.Errorf("describe --output json:\n%s\nwant execution %q, finished, a close time and no next fire time", out, tt.execution)
 			}
@@ -199,7 +166,7 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 		}
 		switch {
 		case args[0] == "describe" && args[len(args)-1] == "json":
-			var d execDescribed
+			var d described
 			if err := json.Unmarshal([]byte(out), &d); err != nil {
 				t.Fatalf("describe: %v\n%s", err, out)
 			}
@@ -212,7 +179,7 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 				t.Errorf("describe:\n%s\nwant the status from the server, labelled as of the run's start", out)
 			}
 		case args[len(args)-1] == "json":
-			var l []execDescribed
+			var l []described
 			if err := json.Unmarshal([]byte(out), &l); err != nil {
 				t.Fatalf("list: %v\n%s", err, out)
 			}
@@ -259,7 +226,7 @@ func TestDescribeFallsBackWithoutAWorker(t *testing.T) {
 		t.Fatalf("describe --output json: ok=%v after %v:\n%s", ok, took, out)
 	}
 	t.Logf("describe --output json with no worker took %v", took.Round(time.Millisecond))
-	var d execDescribed
+	var d described
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("describe: %v\n%s", err, out)
 	}
@@ -312,8 +279,8 @@ func TestListAllShowsClosedSources(t *testing.T) {
 		return len(listed(t, c, "WorkflowId = 'gone' AND ExecutionStatus = 'Terminated'")) == 1
 	})
 
-	ids := func(l []execDescribed) map[string]execDescribed {
-		m := map[string]execDescribed{}
+	ids := func(l []described) map[string]described {
+		m := map[string]described{}
 		for _, e := range l {
 			if _, twice := m[e.WorkflowID]; twice {
 				t.Errorf("%s listed twice", e.WorkflowID)
@@ -352,10 +319,10 @@ func TestDescribeShowsTheRetryOfAStuckTick(t *testing.T) {
 		t.Fatalf("start: %s", out)
 	}
 	sink.waitFor(t, 3, time.Minute) // the local first attempt, then two of the activity
-	var d execDescribed
+	var d described
 	var out string
 	waitUntil(t, "describe shows the retry", 30*time.Second, func() bool {
-		d, out = describeExec(t, addr, id)
+		d, out = describeJSON(t, addr, id)
 		return d.Retry != nil && d.Retry.Attempt >= 2
 	})
 	if d.StatusFrom != "query" || d.Retry.Activity != "Deliver" || !strings.Contains(d.Retry.LastFailure, "sink answered 503 Service Unavailable") {

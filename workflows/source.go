@@ -267,14 +267,14 @@ func (s *source) finishing(ctx workflow.Context) bool {
 
 // stopExpired: the source is stopping and the stop's grace is over.
 func (s *source) stopExpired(ctx workflow.Context) bool {
-	return s.state.Stopping && !s.state.StopBy.IsZero() && !workflow.Now(ctx).Before(s.state.StopBy)
+	return s.stoppingWithGrace() && !workflow.Now(ctx).Before(s.state.StopBy)
 }
 
 // finish completes the source once the updates being handled are done. A stop with a grace
 // first abandons the tick in flight, if any. It reports false when a resume took the stop
 // back meanwhile.
 func (s *source) finish(ctx workflow.Context) (bool, error) {
-	if f := s.state.InFlight; f != nil && s.state.Stopping && !s.state.StopBy.IsZero() {
+	if f := s.state.InFlight; f != nil && s.stoppingWithGrace() {
 		if err := s.abandon(ctx, f); err != nil {
 			return false, err
 		}
@@ -436,7 +436,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 		rejection, _ := activities.RejectionOf(err)
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
-		if _, err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
+		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
 			return false, err
 		}
 	default:
@@ -462,7 +462,7 @@ func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
 	s.state.Abandoned++
 	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
 		"id", f.Tick.ID, "sink", sink.Redact(f.Tick.Sink), "deadLetterSink", sink.Redact(s.cfg.DeadLetterSink))
-	if _, err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
+	if err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
 		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
 		return err
 	}
@@ -534,7 +534,7 @@ func (s *source) wait(ctx workflow.Context, d time.Duration, done func() bool) (
 	}
 	for {
 		limit := until
-		if by := s.state.StopBy; s.state.Stopping && !by.IsZero() && (limit.IsZero() || by.Before(limit)) {
+		if by := s.state.StopBy; s.stoppingWithGrace() && (limit.IsZero() || by.Before(limit)) {
 			limit = by
 		}
 		s.stopMoved = false
@@ -567,52 +567,55 @@ func RetryDelay(err error) time.Duration {
 	return DeliveryOptions().RetryPolicy.InitialInterval
 }
 
-// deadLetter posts a tick to the dead-letter sink, if the source has one, and reports whether
-// the sink took it. While the source is stopping with a grace, that takes at most
-// DeadLetterTimeout; a post that was retrying when the grace ended starts over with that bound.
-func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) (bool, error) {
+// deadLetter posts a tick to the dead-letter sink, if the source has one. While the source is
+// stopping with a grace, that takes at most DeadLetterTimeout; a post that was retrying when
+// the grace ended starts over with that bound.
+func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
 	if s.cfg.DeadLetterSink == "" {
-		return false, nil
+		return nil
 	}
-	var a *activities.Activities
 	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
-	var err error
-	for {
-		opts := DeliveryOptions()
-		bounded := s.state.Stopping && !s.state.StopBy.IsZero()
-		if bounded {
-			opts.ScheduleToCloseTimeout = DeadLetterTimeout
+	future, cancel := s.postDeadLetter(ctx, req)
+	if !s.stoppingWithGrace() {
+		ready, err := s.wait(ctx, 0, future.IsReady)
+		if err != nil {
+			cancel()
+			return err
 		}
-		postCtx, cancel := workflow.WithCancel(ctx)
-		future := workflow.ExecuteActivity(workflow.WithActivityOptions(postCtx, opts), a.DeadLetter, req)
-		if !bounded {
-			ready, werr := s.wait(ctx, 0, future.IsReady)
-			if werr != nil {
-				cancel()
-				return false, werr
-			}
-			if !ready {
-				cancel() // the stop's grace ended: try again within DeadLetterTimeout
-				continue
-			}
+		if !ready { // the stop's grace ended: try again within DeadLetterTimeout
+			cancel()
+			future, cancel = s.postDeadLetter(ctx, req)
 		}
-		err = future.Get(ctx, nil)
-		cancel()
-		break
 	}
+	err := future.Get(ctx, nil)
+	cancel()
 	switch {
 	case err == nil:
 		s.state.DeadLettered++
-		return true, nil
 	case activities.IsRejected(err):
 		s.logger.Error("dead-letter sink rejected the tick too", "sequence", tick.Sequence, "id", tick.ID, "error", err)
 	case s.state.Stopping && !temporal.IsCanceledError(err):
 		s.logger.Error("dead-letter sink did not take the tick before the stop", "sequence", tick.Sequence, "id", tick.ID, "error", err)
 	default:
-		return false, err // cancellation, as for deliveries
+		return err // cancellation, as for deliveries
 	}
-	return false, nil
+	return nil
 }
+
+// postDeadLetter starts the DeadLetter activity, retried until it succeeds or, while the
+// source is stopping with a grace, for at most DeadLetterTimeout. cancel cancels it.
+func (s *source) postDeadLetter(ctx workflow.Context, req activities.DeadLetterRequest) (workflow.Future, workflow.CancelFunc) {
+	var a *activities.Activities
+	opts := DeliveryOptions()
+	if s.stoppingWithGrace() {
+		opts.ScheduleToCloseTimeout = DeadLetterTimeout
+	}
+	ctx, cancel := workflow.WithCancel(ctx)
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.DeadLetter, req), cancel
+}
+
+// stoppingWithGrace: a stop with a grace is under way, so the source completes by a time.
+func (s *source) stoppingWithGrace() bool { return s.state.Stopping && !s.state.StopBy.IsZero() }
 
 // EventID is the CloudEvent id of tick seq of a source instance.
 func EventID(instanceID string, seq int64) string {

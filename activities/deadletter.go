@@ -50,13 +50,14 @@ func (a *Activities) DeadLetter(ctx context.Context, req DeadLetterRequest) (Rec
 }
 
 // errorExtensions are Knative's error extensions for r, as Knative eventing's dispatcher sets
-// them: the body is base64-encoded and the encoding cut to 1024 characters. An empty body leaves
+// them, with no user or password of the sink in knativeerrordest (they belong to that sink, not
+// to the dead-letter sink): the body is base64-encoded and the encoding cut to 1024 characters. An empty body leaves
 // out knativeerrordata and a status of 0 knativeerrorcode; the nil values remove any that
 // K_CE_OVERRIDES set, so that the event never describes another rejection than r.
 func errorExtensions(r Rejection) map[string]any {
 	ext := map[string]any{KnativeErrorDestExtension: nil, KnativeErrorCodeExtension: nil, KnativeErrorDataExtension: nil}
 	if r.Sink != "" {
-		ext[KnativeErrorDestExtension] = r.Sink
+		ext[KnativeErrorDestExtension] = sinkpkg.WithoutUserinfo(r.Sink)
 	}
 	if r.StatusCode != 0 {
 		ext[KnativeErrorCodeExtension] = strconv.Itoa(r.StatusCode)

@@ -37,6 +37,17 @@ func Redact(s string) string {
 	return u.Redacted()
 }
 
+// WithoutUserinfo is a sink URL with no user and no password in it, for a party other than
+// that sink: a user name can be a token as well.
+func WithoutUserinfo(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
 // CACertPool returns the system pool plus the PEM certificates in pem (the content of
 // K_CA_CERTS). An empty pem gives nil, meaning the system pool alone.
 func CACertPool(pem string) (*x509.CertPool, error) {

@@ -1,0 +1,222 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/internal/sink"
+)
+
+// deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
+// sink interrupts the retries: then f stays in flight and is sent again next. A stop whose
+// grace ends first abandons f. It reports whether f was handled: delivered, rejected or
+// abandoned.
+func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
+	s.state.InFlight = f
+	s.redirect = false
+	sendCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	receipt, ended, err := s.send(sendCtx, f.Tick)
+	switch ended {
+	case interrupted:
+		cancel()
+		s.logger.Info("delivery interrupted; the tick will be sent again", "sequence", f.Tick.Sequence,
+			"id", f.Tick.ID, "paused", s.state.Paused)
+		return false, nil
+	case outOfTime:
+		cancel()
+		return true, s.abandon(ctx, f)
+	}
+	switch {
+	case err == nil:
+		s.state.Delivered++
+		s.state.Retried += int64(max(receipt.Attempt-1, 0))
+	case activities.IsRejected(err):
+		s.state.Rejected++
+		rejection, _ := activities.RejectionOf(err)
+		s.state.Retried += int64(max(rejection.Attempt-1, 0))
+		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
+		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
+			return false, err
+		}
+	default:
+		return false, err // only cancellation ends a delivery that the retry policy keeps retrying
+	}
+	s.complete(f)
+	return true, nil
+}
+
+// complete moves the source past f.
+func (s *source) complete(f *InFlight) {
+	s.state.Sequence = f.Tick.Sequence
+	if f.Slot && (!s.current || f.Tick.Time.After(s.state.Cursor)) {
+		s.state.Cursor = f.Tick.Time
+	}
+	s.state.InFlight = nil
+}
+
+// abandon gives up on f for a stop: it counts and logs it, posts it to the dead-letter sink if
+// the source has one, and moves the source past it. f keeps its sequence number, so that no
+// other tick ever has its id.
+func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
+	s.state.Abandoned++
+	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
+		"id", f.Tick.ID, "sink", sink.Redact(f.Tick.Sink), "deadLetterSink", sink.Redact(s.cfg.DeadLetterSink))
+	if err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
+		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
+		return err
+	}
+	s.complete(f)
+	return nil
+}
+
+// sendEnd is how a send ended, besides the activity's own result.
+type sendEnd int
+
+const (
+	answered    sendEnd = iota // the activity's result or error says how
+	interrupted                // by a pause or a new sink: the tick is sent again later
+	outOfTime                  // a stop's grace ended first: the tick is abandoned
+)
+
+// send delivers tick and returns the first attempt's answer that is not a retry, or reports
+// that a redirect or the end of a stop's grace interrupted it. The first attempt is a local
+// activity: on the happy path a tick then costs its timer, one workflow task and one marker
+// in the history. A retryable failure hands the tick, after the retry delay, to the regular
+// activity, whose retries Temporal schedules and shows as a pending activity.
+func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, ended sendEnd, err error) {
+	var a *activities.Activities // names the activities; never called here
+	if s.current {
+		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
+		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
+		if ended != answered || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
+			return receipt, ended, err
+		}
+		s.showDetails(ctx) // the tick in flight, while it waits for its retries
+		waited, werr := s.wait(ctx, RetryDelay(err), func() bool { return s.redirect })
+		switch {
+		case werr != nil:
+			return receipt, answered, werr
+		case waited:
+			return receipt, interrupted, nil
+		case s.stopExpired(ctx):
+			return receipt, outOfTime, nil
+		}
+		tick.EarlierAttempts = 1
+	}
+	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
+	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
+	return receipt, ended, err
+}
+
+// await waits for an activity's result, unless a redirect or the end of a stop's grace comes
+// first.
+func (s *source) await(ctx workflow.Context, future workflow.Future, result any) (sendEnd, error) {
+	ready, err := s.wait(ctx, 0, func() bool { return future.IsReady() || s.redirect })
+	switch {
+	case err != nil:
+		return answered, err
+	case !ready:
+		return outOfTime, nil
+	case !future.IsReady():
+		return interrupted, nil
+	}
+	return answered, future.Get(ctx, result)
+}
+
+// wait waits until done holds, for at most d if d > 0, and, while the source is stopping with
+// a grace, no longer than the grace. It reports whether done held; if not, the time ran out.
+// A stop or resume that moves the grace's end wakes it to wait again to the new end.
+func (s *source) wait(ctx workflow.Context, d time.Duration, done func() bool) (bool, error) {
+	var until time.Time
+	if d > 0 {
+		until = workflow.Now(ctx).Add(d)
+	}
+	for {
+		limit := until
+		if by := s.state.StopBy; s.stoppingWithGrace() && (limit.IsZero() || by.Before(limit)) {
+			limit = by
+		}
+		s.stopMoved = false
+		cond := func() bool { return done() || s.stopMoved }
+		if limit.IsZero() {
+			if err := workflow.Await(ctx, cond); err != nil {
+				return false, err
+			}
+		} else if left := limit.Sub(workflow.Now(ctx)); left > 0 {
+			if _, err := workflow.AwaitWithTimeout(ctx, left, cond); err != nil {
+				return false, err
+			}
+		}
+		if done() {
+			return true, nil
+		}
+		if !s.stopMoved {
+			return false, nil
+		}
+	}
+}
+
+// RetryDelay is how long to wait after a failed first attempt: as long as the sink's
+// Retry-After asked, or the retry policy's first interval.
+func RetryDelay(err error) time.Duration {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NextRetryDelay() > 0 {
+		return appErr.NextRetryDelay()
+	}
+	return DeliveryOptions().RetryPolicy.InitialInterval
+}
+
+// deadLetter posts a tick to the dead-letter sink, if the source has one. While the source is
+// stopping with a grace, that takes at most DeadLetterTimeout; a post that was retrying when
+// the grace ended starts over with that bound.
+func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
+	if s.cfg.DeadLetterSink == "" {
+		return nil
+	}
+	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
+	future, cancel := s.postDeadLetter(ctx, req)
+	if !s.stoppingWithGrace() {
+		ready, err := s.wait(ctx, 0, future.IsReady)
+		if err != nil {
+			cancel()
+			return err
+		}
+		if !ready { // the stop's grace ended: try again within DeadLetterTimeout
+			cancel()
+			future, cancel = s.postDeadLetter(ctx, req)
+		}
+	}
+	err := future.Get(ctx, nil)
+	cancel()
+	switch {
+	case err == nil:
+		s.state.DeadLettered++
+	case activities.IsRejected(err):
+		s.logger.Error("dead-letter sink rejected the tick too", "sequence", tick.Sequence, "id", tick.ID, "error", err)
+	case s.state.Stopping && !temporal.IsCanceledError(err):
+		s.logger.Error("dead-letter sink did not take the tick before the stop", "sequence", tick.Sequence, "id", tick.ID, "error", err)
+	default:
+		return err // cancellation, as for deliveries
+	}
+	return nil
+}
+
+// postDeadLetter starts the DeadLetter activity, retried until it succeeds or, while the
+// source is stopping with a grace, for at most DeadLetterTimeout. cancel cancels it.
+func (s *source) postDeadLetter(ctx workflow.Context, req activities.DeadLetterRequest) (workflow.Future, workflow.CancelFunc) {
+	var a *activities.Activities
+	opts := DeliveryOptions()
+	if s.stoppingWithGrace() {
+		opts.ScheduleToCloseTimeout = DeadLetterTimeout
+	}
+	ctx, cancel := workflow.WithCancel(ctx)
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.DeadLetter, req), cancel
+}
+
+// stoppingWithGrace: a stop with a grace is under way, so the source completes by a time.
+func (s *source) stoppingWithGrace() bool { return s.state.Stopping && !s.state.StopBy.IsZero() }

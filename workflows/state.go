@@ -1,0 +1,54 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/hello-cron/cronsource/activities"
+)
+
+// State is everything a source carries across continue-as-new.
+type State struct {
+	// InstanceID is the run id of the source's first run: the execution's first run id, which
+	// a reset keeps (sources recorded before hardenedChange took their own run id, which a
+	// reset changes). It makes event ids distinct from those of an earlier source that had the
+	// same workflow id.
+	InstanceID string
+	// Anchor is the start of an interval schedule: tick n is due at Anchor + n × Interval,
+	// until a change of schedule moves it.
+	Anchor time.Time
+	// Cursor: every scheduled time up to and including it was delivered, rejected or skipped.
+	// Zero in state carried by the first version, which only had Anchor and Sequence.
+	Cursor time.Time
+	// Sequence is the last tick sent, delivered or rejected. Ticks are numbered from 1; skipped
+	// times get no number.
+	Sequence int64
+	// InFlight is a tick that was sent and not yet delivered or rejected, kept across a pause
+	// or a change of sink so that it is sent again with the same id and sequence.
+	InFlight *InFlight `json:",omitempty"`
+	// Triggers are the times of extra ticks asked for and not yet sent.
+	Triggers    []time.Time `json:",omitempty"`
+	Paused      bool        `json:",omitempty"`
+	PauseReason string      `json:",omitempty"`
+	// ResumedAt is when the source was last resumed: ticks due by then were missed.
+	ResumedAt time.Time `json:",omitempty"`
+	Stopping  bool      `json:",omitempty"`
+	// StopBy is when a stop's grace ends: the tick in flight is then abandoned. Zero for a
+	// stop handled before stopGraceChange, which waits for the tick however long it takes.
+	StopBy time.Time `json:",omitempty"`
+
+	Delivered    int64
+	Rejected     int64
+	Retried      int64 `json:",omitempty"`
+	DeadLettered int64 `json:",omitempty"`
+	CaughtUp     int64 `json:",omitempty"`
+	Skipped      int64 `json:",omitempty"`
+	// Abandoned counts the ticks a stop gave up on: in flight when its grace ended, and not
+	// delivered (those dead-lettered are counted in DeadLettered too).
+	Abandoned int64 `json:",omitempty"`
+}
+
+// InFlight is a tick being delivered. Slot says it is a scheduled time, not a trigger.
+type InFlight struct {
+	Tick activities.Tick
+	Slot bool
+}

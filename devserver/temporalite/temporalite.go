@@ -6,9 +6,10 @@ package temporalite
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -175,12 +176,13 @@ func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {
 	services := map[string]config.Service{
 		"frontend": {RPC: config.RPC{GRPCPort: cfg.Port, BindOnIP: cfg.IP}},
 	}
-	for _, name := range []string{"history", "matching", "worker"} {
-		port, err := freePort(loopback)
-		if err != nil {
-			return nil, fmt.Errorf("find a port for the %s service: %w", name, err)
-		}
-		services[name] = config.Service{RPC: config.RPC{GRPCPort: port, BindOnIP: loopback}}
+	internal := []string{"history", "matching", "worker"}
+	ports, err := internalPorts(loopback, len(internal), cfg.Port)
+	if err != nil {
+		return nil, fmt.Errorf("find ports for the %s services: %w", strings.Join(internal, ", "), err)
+	}
+	for i, name := range internal {
+		services[name] = config.Service{RPC: config.RPC{GRPCPort: ports[i], BindOnIP: loopback}}
 	}
 
 	var conf config.Config
@@ -210,27 +212,44 @@ func serverConfig(cfg Config, sqlConf *config.SQL) (*config.Config, error) {
 	return &conf, nil
 }
 
-// freePort finds a port that is free now for an internal service. It tries ports below the
-// kernel's usual ephemeral range (32768 and up) first: a port from that range can be taken by
-// any outgoing connection between this check and the server's bind, and the server exits when
-// a bind fails.
-func freePort(ip string) (int, error) {
-	for range 100 {
-		port := firstInternalPort + rand.IntN(endInternalPorts-firstInternalPort)
-		if l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port))); err == nil {
-			l.Close()
-			return port, nil
+// internalPorts finds n ports of ip that are free now, for the internal services. They are
+// bound only when the server starts, a moment later, and a Temporal server exits when a bind
+// fails, so devservers that start at the same time (a test suite runs many) must not pick the
+// same ones: a port that one has checked is still free for the others until it binds. Each
+// process therefore looks first in a block of n ports of its own, chosen by its process id,
+// then in the blocks after it, and takes the first block whose ports are all free (a running
+// server of the same process holds its block). The range lies below the kernel's ephemeral
+// ports (32768 and up), which any outgoing connection may take. A block never holds frontend,
+// the frontend's port, which is not bound yet either.
+func internalPorts(ip string, n, frontend int) ([]int, error) {
+	blocks := (endInternalPorts - firstInternalPort) / n
+	own := os.Getpid() % blocks
+	for i := range blocks {
+		base := firstInternalPort + (own+i)%blocks*n
+		ports := make([]int, n)
+		for j := range ports {
+			ports[j] = base + j
+		}
+		if (frontend < base || frontend >= base+n) && allFree(ip, ports) {
+			return ports, nil
 		}
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return nil, fmt.Errorf("no %d free ports from %d to %d", n, firstInternalPort, endInternalPorts-1)
 }
 
-// freePort looks first in [firstInternalPort, endInternalPorts).
+// allFree reports whether every port of ip can be listened on now.
+func allFree(ip string, ports []int) bool {
+	for _, port := range ports {
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+		if err != nil {
+			return false
+		}
+		l.Close()
+	}
+	return true
+}
+
+// internalPorts takes its blocks from [firstInternalPort, endInternalPorts).
 const (
 	firstInternalPort = 20000
 	endInternalPorts  = 32768

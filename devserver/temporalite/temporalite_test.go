@@ -3,8 +3,12 @@ package temporalite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +106,60 @@ func TestSecondServerOnSameFileIsRefused(t *testing.T) {
 	_, err := Start(Config{DBFilename: db, IP: loopback, Port: 1, Logger: log.NewNoopLogger()})
 	if err == nil || !strings.Contains(err.Error(), "in use by another devserver") {
 		t.Fatalf("second Start on %s: err = %v, want 'in use by another devserver'", db, err)
+	}
+}
+
+// freePort is a port of ip that is free now, for a test server's frontend, at random in the
+// range of internalPorts, which keeps its blocks clear of it.
+func freePort(ip string) (int, error) {
+	for range 100 {
+		port := firstInternalPort + rand.IntN(endInternalPorts-firstInternalPort)
+		if allFree(ip, []int{port}) {
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("no free port from %d to %d", firstInternalPort, endInternalPorts-1)
+}
+
+func TestInternalPorts(t *testing.T) {
+	first, err := internalPorts(loopback, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[1] != first[0]+1 || first[2] != first[0]+2 || first[0] < firstInternalPort || first[2] >= endInternalPorts {
+		t.Fatalf("ports %v: want a block of 3 in [%d, %d)", first, firstInternalPort, endInternalPorts)
+	}
+	// The same process asks again while a server holds the first block: it gets the next one.
+	var held []net.Listener
+	for _, p := range first {
+		l, err := net.Listen("tcp", net.JoinHostPort(loopback, strconv.Itoa(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, l)
+	}
+	defer func() {
+		for _, l := range held {
+			l.Close()
+		}
+	}()
+	second, err := internalPorts(loopback, 3, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range second {
+		if p >= first[0] && p <= first[2] {
+			t.Fatalf("second block %v overlaps the held %v", second, first)
+		}
+	}
+	// A block is never the frontend's.
+	third, err := internalPorts(loopback, 3, second[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range third {
+		if p == second[1] {
+			t.Fatalf("block %v holds the frontend's port %d", third, second[1])
+		}
 	}
 }

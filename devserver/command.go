@@ -98,6 +98,10 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !net.ParseIP(o.ip).IsLoopback() {
+		// It has no TLS and no authentication: whoever reaches the port controls every source.
+		zl.Warn(fmt.Sprintf("devserver listens on --ip %s with no TLS and no authentication: anyone who can reach it can read, start, stop and redirect every source (and use its Web UI); keep --ip 127.0.0.1 or put it behind a firewall", o.ip))
+	}
 	namespaces := []string{"default"}
 	for _, ns := range o.namespaces {
 		if strings.TrimSpace(ns) == "" {

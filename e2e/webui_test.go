@@ -175,3 +175,30 @@ func waitOutput(t *testing.T, cmd *exec.Cmd, s string) string {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestDevserverWarnsWhenItListensBeyondLoopback: a devserver on every interface says, in one
+// line, that anyone who reaches it controls the sources; one on loopback says nothing of it.
+func TestDevserverWarnsWhenItListensBeyondLoopback(t *testing.T) {
+	const warning = "with no TLS and no authentication"
+	for _, tt := range []struct {
+		ip   string
+		warn bool
+	}{{"0.0.0.0", true}, {"127.0.0.1", false}} {
+		t.Run(tt.ip, func(t *testing.T) {
+			dev := startProc(t, "devserver", "--ephemeral", "--ip", tt.ip, "--port", fmt.Sprint(freePort(t)))
+			waitOutput(t, dev, "devserver ready:")
+			var lines []string
+			for _, line := range strings.Split(procOutput(t, dev), "\n") {
+				if strings.Contains(line, warning) {
+					lines = append(lines, line)
+				}
+			}
+			switch {
+			case tt.warn && (len(lines) != 1 || !strings.Contains(lines[0], "--ip "+tt.ip) || !strings.Contains(lines[0], `"level":"warn"`)):
+				t.Errorf("want one warn line naming --ip %s, got %q", tt.ip, lines)
+			case !tt.warn && len(lines) != 0:
+				t.Errorf("warned on loopback: %q", lines)
+			}
+		})
+	}
+}

@@ -77,6 +77,13 @@ func runCompose(t *testing.T, argv []string) {
 	received := func() []int { return sequencesIn(compose("logs", "--no-color", "events-service")) }
 	waitUntil(t, "3 events in the events-service logs", 2*time.Minute, func() bool { return len(received()) >= 3 })
 	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), http.StatusOK) // the Web UI, published
+	// Published on loopback only, unless PUBLISH_IP says otherwise: the devserver has no TLS
+	// and no authentication.
+	for _, p := range [][2]string{{"temporal", "7233"}, {"temporal", "8233"}, {"events-service", "8080"}} {
+		if got := strings.TrimSpace(compose("port", p[0], p[1])); !strings.HasPrefix(got, "127.0.0.1:") {
+			t.Errorf("%s port %s is published on %q, want 127.0.0.1 only", p[0], p[1], got)
+		}
+	}
 
 	compose("kill", "worker")
 	killed := len(received())

@@ -38,7 +38,7 @@ func listenOps(addr string, g prometheus.Gatherer) (*ops, error) {
 	mux := http.NewServeMux()
 	health.Register(mux, o.ready)
 	metrics.Register(mux, g)
-	o.server = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	o.server = health.NewServer(mux, nil)
 	go func() { _ = o.server.Serve(ln) }()
 	return o, nil
 }

@@ -40,16 +40,39 @@ func podTemplate(o object) (tmpl corev1.PodTemplateSpec, ok bool, err error) {
 		err := decodeStrict(o.JSON, &d)
 		return d.Spec.Template, true, err
 	case "sources.knative.dev/v1 ContainerSource", "serving.knative.dev/v1 Service":
-		// The Knative Service's template is a RevisionTemplateSpec: a pod template plus Revision
-		// fields (containerConcurrency, timeoutSeconds, ...) that these manifests do not use.
 		data, err := json.Marshal(field(o.Fields, "spec", "template"))
 		if err != nil {
 			return tmpl, true, err
+		}
+		if o.Kind == "Service" {
+			// The Knative Service's template is a RevisionTemplateSpec: a pod template plus
+			// Revision fields (containerConcurrency, timeoutSeconds, ...), which the CRD schema
+			// checks; the pod template is decoded without them.
+			if data, err = withoutRevisionFields(data); err != nil {
+				return tmpl, true, err
+			}
 		}
 		err = decodeStrict(data, &tmpl)
 		return tmpl, true, err
 	}
 	return tmpl, false, nil
+}
+
+// revisionFields are the fields of a Knative RevisionSpec that a PodSpec does not have.
+var revisionFields = []string{"containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds"}
+
+// withoutRevisionFields returns the template in data with revisionFields removed from its spec.
+func withoutRevisionFields(data []byte) ([]byte, error) {
+	var tmpl map[string]any
+	if err := json.Unmarshal(data, &tmpl); err != nil {
+		return nil, err
+	}
+	if spec, ok := tmpl["spec"].(map[string]any); ok {
+		for _, f := range revisionFields {
+			delete(spec, f)
+		}
+	}
+	return json.Marshal(tmpl)
 }
 
 // workload is a rendered object that runs pods.

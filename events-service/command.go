@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,9 +29,12 @@ type command struct {
 	stdout    io.Writer
 	stderr    io.Writer
 
-	port       int
-	dedupeSize int
-	logOpts    logging.Options
+	host             string
+	port             int
+	dedupeSize       int
+	maxInFlight      int
+	maxBufferedBytes int64
+	logOpts          logging.Options
 
 	log *zap.Logger // built in preRun from logOpts
 }
@@ -52,8 +56,17 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	fs := cmd.Flags()
+	fs.StringVar(&c.host, "host", "", `address to listen on, with --port; "" is every interface, 127.0.0.1 keeps it local`)
+	envflag.Bind(fs, "host", "HOST")
 	fs.IntVar(&c.port, "port", 8080, "TCP port to listen on; 0 picks a free port")
 	envflag.Bind(fs, "port", "PORT")
+	fs.IntVar(&c.maxInFlight, "max-in-flight", defaultMaxInFlight,
+		"POSTs handled at once; more are answered 503 with Retry-After: 1")
+	envflag.Bind(fs, "max-in-flight", "MAX_IN_FLIGHT")
+	fs.Int64Var(&c.maxBufferedBytes, "max-buffered-bytes", defaultMaxBufferedBytes,
+		"body bytes that POSTs may buffer at once, each reserving its Content-Length or else 1 MiB; "+
+			"more are answered 503 with Retry-After: 1; at least 1048576")
+	envflag.Bind(fs, "max-buffered-bytes", "MAX_BUFFERED_BYTES")
 	fs.IntVar(&c.dedupeSize, "dedupe-size", 10000,
 		"recent events (source+id) to remember, so a redelivery gets Duplicate and is not processed again; 0 turns it off")
 	envflag.Bind(fs, "dedupe-size", "DEDUPE_SIZE")
@@ -72,6 +85,18 @@ func (c *command) preRun(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("invalid %s %d: must be 0 to 65535",
 			envflag.Source(fs, "port", c.lookupEnv), c.port)
 	}
+	if strings.ContainsAny(c.host, " \t/[]") || strings.Contains(c.host, ":") && net.ParseIP(c.host) == nil {
+		return fmt.Errorf("invalid %s %q: want an IP address or a host name, without a port",
+			envflag.Source(fs, "host", c.lookupEnv), c.host)
+	}
+	if c.maxInFlight < 1 {
+		return fmt.Errorf("invalid %s %d: must be at least 1",
+			envflag.Source(fs, "max-in-flight", c.lookupEnv), c.maxInFlight)
+	}
+	if c.maxBufferedBytes < maxBodyBytes {
+		return fmt.Errorf("invalid %s %d: must be at least %d (1 MiB), so that one full event fits",
+			envflag.Source(fs, "max-buffered-bytes", c.lookupEnv), c.maxBufferedBytes, maxBodyBytes)
+	}
 	if c.dedupeSize < 0 {
 		return fmt.Errorf("invalid %s %d: must be 0 (off) or more",
 			envflag.Source(fs, "dedupe-size", c.lookupEnv), c.dedupeSize)
@@ -86,32 +111,26 @@ func (c *command) preRun(cmd *cobra.Command, _ []string) error {
 
 // run serves until the command's context ends.
 func (c *command) run(cmd *cobra.Command, _ []string) error {
-	return serve(cmd.Context(), c.log, ":"+strconv.Itoa(c.port), c.dedupeSize)
+	return serve(cmd.Context(), c.log, net.JoinHostPort(c.host, strconv.Itoa(c.port)), c.dedupeSize,
+		newLimiter(c.maxInFlight, c.maxBufferedBytes))
 }
 
 // newServer wraps h in an http.Server whose timeouts and header limit keep slow or hostile
 // clients from holding connections open.
 func newServer(h http.Handler, log *zap.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
-	}
+	return health.NewServer(h, zap.NewStdLog(log.Named("http")))
 }
 
-// serve listens on addr and serves the sink, remembering up to dedupeSize recent events,
-// until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, log *zap.Logger, addr string, dedupeSize int) error {
+// serve listens on addr and serves the sink, remembering up to dedupeSize recent events and
+// admitting the POSTs that limit admits, until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, log *zap.Logger, addr string, dedupeSize int, limit *limiter) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := newServer(newHandler(log, newSeenEvents(dedupeSize)), log)
-	log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Int("dedupe_size", dedupeSize))
+	srv := newServer(newHandler(log, newSeenEvents(dedupeSize), limit), log)
+	log.Info("listening", zap.String("addr", ln.Addr().String()), zap.Int("dedupe_size", dedupeSize),
+		zap.Int("max_in_flight", limit.maxInFlight), zap.Int64("max_buffered_bytes", limit.maxBytes))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -34,6 +34,26 @@ func TestCommandRejectsBadInput(t *testing.T) {
 			name: "--dedupe-size beats DEDUPE_SIZE", args: []string{"--port", "0", "--dedupe-size", "-1"},
 			env: map[string]string{"DEDUPE_SIZE": "5"}, wantErr: "invalid --dedupe-size -1: must be 0 (off) or more",
 		},
+		{name: "max in flight 0", args: []string{"--port", "0", "--max-in-flight", "0"}, wantErr: "invalid --max-in-flight 0: must be at least 1"},
+		{name: "MAX_IN_FLIGHT negative", args: []string{"--port", "0"}, env: map[string]string{"MAX_IN_FLIGHT": "-3"}, wantErr: "invalid MAX_IN_FLIGHT -3: must be at least 1"},
+		{name: "MAX_IN_FLIGHT not a number", args: []string{"--port", "0"}, env: map[string]string{"MAX_IN_FLIGHT": "lots"}, wantErr: `invalid MAX_IN_FLIGHT "lots"`},
+		{
+			name: "--max-in-flight beats MAX_IN_FLIGHT", args: []string{"--port", "0", "--max-in-flight", "0"},
+			env: map[string]string{"MAX_IN_FLIGHT": "5"}, wantErr: "invalid --max-in-flight 0: must be at least 1",
+		},
+		{
+			name: "max buffered bytes under 1 MiB", args: []string{"--port", "0", "--max-buffered-bytes", "1048575"},
+			wantErr: "invalid --max-buffered-bytes 1048575: must be at least 1048576 (1 MiB), so that one full event fits",
+		},
+		{
+			name: "MAX_BUFFERED_BYTES under 1 MiB", args: []string{"--port", "0"}, env: map[string]string{"MAX_BUFFERED_BYTES": "0"},
+			wantErr: "invalid MAX_BUFFERED_BYTES 0: must be at least 1048576 (1 MiB)",
+		},
+		{name: "MAX_BUFFERED_BYTES with a unit", args: []string{"--port", "0"}, env: map[string]string{"MAX_BUFFERED_BYTES": "32MiB"}, wantErr: `invalid MAX_BUFFERED_BYTES "32MiB"`},
+		{name: "--max-buffered-bytes not a number", args: []string{"--port", "0", "--max-buffered-bytes", "big"}, wantErr: `"--max-buffered-bytes"`},
+		{name: "host with a port", args: []string{"--port", "0", "--host", "127.0.0.1:80"}, wantErr: `invalid --host "127.0.0.1:80": want an IP address or a host name, without a port`},
+		{name: "HOST with a space", args: []string{"--port", "0"}, env: map[string]string{"HOST": "local host"}, wantErr: `invalid HOST "local host": want an IP address`},
+		{name: "HOST a URL", args: []string{"--port", "0"}, env: map[string]string{"HOST": "http://x"}, wantErr: `invalid HOST "http://x"`},
 		{name: "bad log level", args: []string{"--port", "0", "--log-level", "verbose"}, wantErr: `invalid --log-level "verbose"`},
 		{name: "bad log format", args: []string{"--port", "0", "--log-format", "xml"}, wantErr: `invalid --log-format "xml"`},
 		{name: "positional arg", args: []string{"extra"}, wantErr: `"extra"`},
@@ -94,6 +114,59 @@ func TestCommandDedupeSize(t *testing.T) {
 			}
 			if got := line["dedupe_size"]; got != float64(tt.want) {
 				t.Errorf("listening dedupe_size = %v, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCommandLimitsAndHost(t *testing.T) {
+	tests := []struct {
+		name         string
+		args         []string
+		env          map[string]string
+		wantInFlight int
+		wantBytes    int64
+		wantHost     string // of the listening address; "" for every interface
+	}{
+		{name: "defaults", wantInFlight: 64, wantBytes: 32 << 20, wantHost: ""},
+		{name: "flags", args: []string{"--max-in-flight", "8", "--max-buffered-bytes", "8388608", "--host", "127.0.0.1"},
+			wantInFlight: 8, wantBytes: 8 << 20, wantHost: "127.0.0.1"},
+		{name: "env", env: map[string]string{"MAX_IN_FLIGHT": "9", "MAX_BUFFERED_BYTES": "1048576", "HOST": "127.0.0.1"},
+			wantInFlight: 9, wantBytes: 1 << 20, wantHost: "127.0.0.1"},
+		{name: "empty env is unset", env: map[string]string{"MAX_IN_FLIGHT": "", "MAX_BUFFERED_BYTES": "", "HOST": ""},
+			wantInFlight: 64, wantBytes: 32 << 20, wantHost: ""},
+		{name: "flags beat env", args: []string{"--max-in-flight", "2", "--max-buffered-bytes", "2097152", "--host", "127.0.0.1"},
+			env:          map[string]string{"MAX_IN_FLIGHT": "0", "MAX_BUFFERED_BYTES": "1", "HOST": "host:80"},
+			wantInFlight: 2, wantBytes: 2 << 20, wantHost: "127.0.0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A cancelled context: the command validates, listens, logs and stops at once.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var stderr bytes.Buffer
+			cmd := newRootCommand(mapLookup(tt.env), io.Discard, &stderr)
+			cmd.SetArgs(append([]string{"--port", "0"}, tt.args...))
+			if err := cmd.ExecuteContext(ctx); err != nil {
+				t.Fatalf("err = %v, want nil", err)
+			}
+			line, ok := findLog(stderr.String(), "listening")
+			if !ok {
+				t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
+			}
+			if got := line["max_in_flight"]; got != float64(tt.wantInFlight) {
+				t.Errorf("listening max_in_flight = %v, want %d", got, tt.wantInFlight)
+			}
+			if got := line["max_buffered_bytes"]; got != float64(tt.wantBytes) {
+				t.Errorf("listening max_buffered_bytes = %v, want %d", got, tt.wantBytes)
+			}
+			addr, _ := line["addr"].(string)
+			host, _, err := net.SplitHostPort(addr)
+			if tt.wantHost == "" && (host == "::" || host == "0.0.0.0") {
+				host = ""
+			}
+			if err != nil || host != tt.wantHost {
+				t.Errorf("listening addr = %q, want host %q", addr, tt.wantHost)
 			}
 		})
 	}

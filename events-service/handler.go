@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -24,35 +26,39 @@ import (
 // maxBodyBytes is the largest request body the sink reads: 1 MiB.
 const maxBodyBytes = 1 << 20
 
-// handler serves the sink's routes. It holds its logger, the events it has recently seen and
-// its counters.
+// handler serves the sink's routes. It holds its logger, the events it has recently seen, the
+// limiter of POST / and its counters.
 type handler struct {
-	log  *zap.Logger
-	seen *seenEvents
+	log   *zap.Logger
+	seen  *seenEvents
+	limit *limiter
 	// received counts valid CloudEvents, duplicates included; duplicates counts those
-	// answered Duplicate.
-	received, duplicates prometheus.Counter
+	// answered Duplicate; refused counts the POSTs answered 503 by the limiter.
+	received, duplicates, refused prometheus.Counter
 }
 
 // The events-service's own metrics, as /metrics shows them.
 const (
 	metricReceived   = "events_service_events_received_total"
 	metricDuplicates = "events_service_events_duplicate_total"
+	metricRefused    = "events_service_requests_refused_total"
 )
 
 // newHandler routes GET / to the greeting, GET /healthz and /readyz to the probes, GET /metrics
 // to its metrics, and POST / to the CloudEvent receiver, which answers redeliveries of the
-// events in seen with Duplicate. The mux answers other methods on / with 405 and other paths
-// with 404.
-func newHandler(log *zap.Logger, seen *seenEvents) http.Handler {
-	h := &handler{log: log, seen: seen,
+// events in seen with Duplicate and refuses with 503 what limit does not admit. Only POST / is
+// limited. The mux answers other methods on / with 405 and other paths with 404.
+func newHandler(log *zap.Logger, seen *seenEvents, limit *limiter) http.Handler {
+	h := &handler{log: log, seen: seen, limit: limit,
 		received: prometheus.NewCounter(prometheus.CounterOpts{Name: metricReceived,
 			Help: "Valid CloudEvents received, duplicates included."}),
 		duplicates: prometheus.NewCounter(prometheus.CounterOpts{Name: metricDuplicates,
 			Help: "CloudEvents received again (same source and id) and answered Duplicate."}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: metricRefused,
+			Help: "POSTs refused with 503 and Retry-After because --max-in-flight or --max-buffered-bytes was reached."}),
 	}
 	reg := metrics.NewRegistry()
-	reg.MustRegister(h.received, h.duplicates)
+	reg.MustRegister(h.received, h.duplicates, h.refused)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.hello)
 	mux.HandleFunc("POST /{$}", h.receive)
@@ -69,12 +75,26 @@ func (h *handler) hello(w http.ResponseWriter, _ *http.Request) {
 // receive decodes one CloudEvent in binary or structured mode, logs it and answers Processed.
 // A valid event whose source and id were recently seen is not processed again: it is logged
 // as a duplicate and answered Duplicate, also 200, so the sender stops redelivering it.
+// Before reading the body it reserves its bytes (the Content-Length, else the 1 MiB maximum)
+// and a slot from the limiter, and answers 503 with Retry-After if either is used up.
 func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > maxBodyBytes {
 		http.Error(w, "request body too large: limit is 1 MiB", http.StatusRequestEntityTooLarge)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	reserve := int64(maxBodyBytes)
+	if r.ContentLength >= 0 {
+		reserve = r.ContentLength
+	}
+	if err := h.limit.tryAcquire(reserve); err != nil {
+		h.refused.Inc()
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "busy: "+err.Error()+"; retry later", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.limit.release(reserve)
+
+	body, err := readBody(w, r)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -98,6 +118,10 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid CloudEvent: "+oneLine(err), http.StatusBadRequest)
 		return
 	}
+	if err := checkJSONData(ev); err != nil {
+		http.Error(w, "invalid CloudEvent data: "+oneLine(err), http.StatusBadRequest)
+		return
+	}
 
 	h.received.Inc()
 	if h.seen.seenOrAdd(eventKey{source: ev.Source(), id: ev.ID()}) {
@@ -115,9 +139,53 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		zap.String("type", ev.Type()),
 		zap.String("source", ev.Source()),
 		zap.String("sequence", extensionString(ev, "sequence")),
-		zap.String("data", string(ev.Data())),
+		zap.ByteString("data", ev.Data()), // no copy of up to 1 MiB
 	)
 	writeText(w, http.StatusOK, "Processed")
+}
+
+// readBody reads r's body, at most maxBodyBytes. A body of known length is read into a buffer
+// of exactly that size, so the memory matches the bytes the limiter reserved for it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if r.ContentLength < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// checkJSONData returns an error if ev's datacontenttype is JSON (application/json or a +json
+// type) and its data is not valid JSON. The SDK checks neither a binary-mode body nor a
+// structured event's data_base64 against it. An event without data passes.
+func checkJSONData(ev *event.Event) error {
+	ct := ev.DataContentType()
+	if len(ev.Data()) == 0 || !isJSONMediaType(ct) || json.Valid(ev.Data()) {
+		return nil
+	}
+	// Unmarshal checks the syntax before decoding anything, so this only finds the reason.
+	err := json.Unmarshal(ev.Data(), new(json.RawMessage))
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fmt.Errorf("datacontenttype %s but data is not JSON: %v (at byte %d)", ct, err, syntax.Offset)
+	}
+	if err != nil {
+		return fmt.Errorf("datacontenttype %s but data is not JSON: %v", ct, err)
+	}
+	return nil
+}
+
+// isJSONMediaType reports whether the media type ct is application/json or ends in +json.
+func isJSONMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, _, _ = strings.Cut(ct, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
 }
 
 // extensionString returns the extension called name in its canonical string form, or "" if

@@ -32,6 +32,11 @@ func TestHandler(t *testing.T) {
 		}
 		return out
 	}
+	with := func(h map[string]string, key, value string) map[string]string {
+		out := without(h, key)
+		out[key] = value
+		return out
+	}
 	tests := []struct {
 		name       string
 		method     string
@@ -113,6 +118,58 @@ func TestHandler(t *testing.T) {
 				"sequence": "42", "data": strings.Repeat("x", maxBodyBytes),
 			},
 		},
+		{
+			name: "binary mode, JSON type, data not JSON", method: http.MethodPost, path: "/", headers: binaryHeaders,
+			body:       strings.NewReader(`hello`),
+			wantStatus: http.StatusBadRequest, wantBody: "invalid CloudEvent data: datacontenttype application/json but data is not JSON: ", wantPrefix: true,
+		},
+		{
+			name: "binary mode, +json type, truncated JSON", method: http.MethodPost, path: "/",
+			headers:    with(binaryHeaders, "Content-Type", "application/vnd.hello+json; charset=utf-8"),
+			body:       strings.NewReader(`{"n":`),
+			wantStatus: http.StatusBadRequest, wantBody: "invalid CloudEvent data: datacontenttype application/vnd.hello+json; charset=utf-8 but data is not JSON: ", wantPrefix: true,
+		},
+		{
+			name: "binary mode, JSON type in capitals, data not JSON", method: http.MethodPost, path: "/",
+			headers:    with(binaryHeaders, "Content-Type", "Application/JSON"),
+			body:       strings.NewReader("{\n\"n\": 1,\n}"),
+			wantStatus: http.StatusBadRequest, wantBody: "invalid CloudEvent data: ", wantPrefix: true,
+		},
+		{
+			name: "binary mode, JSON type, no data", method: http.MethodPost, path: "/", headers: binaryHeaders,
+			wantStatus: http.StatusOK, wantBody: "Processed",
+			wantEvent: map[string]string{"id": "tick-42", "data": ""},
+		},
+		{
+			name: "binary mode, text type, data not JSON", method: http.MethodPost, path: "/",
+			headers:    with(binaryHeaders, "Content-Type", "text/plain"),
+			body:       strings.NewReader(`hello`),
+			wantStatus: http.StatusOK, wantBody: "Processed",
+			wantEvent: map[string]string{"id": "tick-42", "data": "hello"},
+		},
+		{
+			name: "structured mode, JSON type, data_base64 not JSON", method: http.MethodPost, path: "/",
+			headers: map[string]string{"Content-Type": "application/cloudevents+json"},
+			body: strings.NewReader(`{"specversion":"1.0","id":"tick-7","source":"/cronsources/hello",` +
+				`"type":"dev.hello-cron.tick","datacontenttype":"application/json","data_base64":"aGVsbG8="}`),
+			wantStatus: http.StatusBadRequest, wantBody: "invalid CloudEvent data: datacontenttype application/json but data is not JSON: ", wantPrefix: true,
+		},
+		{
+			name: "structured mode, JSON type, data_base64 JSON", method: http.MethodPost, path: "/",
+			headers: map[string]string{"Content-Type": "application/cloudevents+json"},
+			body: strings.NewReader(`{"specversion":"1.0","id":"tick-7","source":"/cronsources/hello",` +
+				`"type":"dev.hello-cron.tick","datacontenttype":"application/json","data_base64":"eyJuIjo3fQ=="}`),
+			wantStatus: http.StatusOK, wantBody: "Processed",
+			wantEvent: map[string]string{"id": "tick-7", "data": `{"n":7}`},
+		},
+		{
+			name: "structured mode, text type, data_base64", method: http.MethodPost, path: "/",
+			headers: map[string]string{"Content-Type": "application/cloudevents+json"},
+			body: strings.NewReader(`{"specversion":"1.0","id":"tick-7","source":"/cronsources/hello",` +
+				`"type":"dev.hello-cron.tick","datacontenttype":"text/plain","data_base64":"aGVsbG8="}`),
+			wantStatus: http.StatusOK, wantBody: "Processed",
+			wantEvent: map[string]string{"id": "tick-7", "data": "hello"},
+		},
 		{name: "PUT /", method: http.MethodPut, path: "/", wantStatus: http.StatusMethodNotAllowed},
 		{name: "GET /other", method: http.MethodGet, path: "/other", wantStatus: http.StatusNotFound},
 		{name: "POST /other", method: http.MethodPost, path: "/other", headers: binaryHeaders, wantStatus: http.StatusNotFound},
@@ -120,7 +177,7 @@ func TestHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zapcore.InfoLevel)
-			h := newHandler(zap.New(core), newSeenEvents(16))
+			h := newHandler(zap.New(core), newSeenEvents(16), testLimiter())
 			req := httptest.NewRequest(tt.method, tt.path, tt.body)
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
@@ -235,7 +292,7 @@ func TestHandlerDedupe(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			core, logs := observer.New(zapcore.InfoLevel)
-			h := newHandler(zap.New(core), newSeenEvents(tt.size))
+			h := newHandler(zap.New(core), newSeenEvents(tt.size), testLimiter())
 			for i, p := range tt.posts {
 				req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(p.structured))
 				if p.ce != nil {
@@ -278,7 +335,7 @@ func TestHandlerDedupe(t *testing.T) {
 func TestHandlerConcurrentRedeliveries(t *testing.T) {
 	const deliveries = 32
 	core, logs := observer.New(zapcore.InfoLevel)
-	h := newHandler(zap.New(core), newSeenEvents(16))
+	h := newHandler(zap.New(core), newSeenEvents(16), testLimiter())
 	start := make(chan struct{})
 	bodies := make([]string, deliveries)
 	var wg sync.WaitGroup
@@ -338,7 +395,7 @@ func FuzzHandler(f *testing.F) {
 	f.Add("application/cloudevents-batch+json", "", "", `[{"specversion":"1.0"}]`)
 	f.Add("application/cloudevents+json", "", "", `{"specversion":"0.3","id":"x","source":"%zz","type":"t","time":"soon"}`)
 	f.Add("text/plain", "0.3", "", "")
-	h := newHandler(zap.NewNop(), newSeenEvents(16))
+	h := newHandler(zap.NewNop(), newSeenEvents(16), testLimiter())
 	f.Fuzz(func(t *testing.T, contentType, specversion, id, body string) {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", contentType)

@@ -12,7 +12,7 @@ import (
 )
 
 // TestHandlerMetrics: GET /metrics counts the valid events received and the duplicates among
-// them; a request that is not a valid CloudEvent counts in neither.
+// them; a request that is not a valid CloudEvent counts in neither. No POST here is refused.
 func TestHandlerMetrics(t *testing.T) {
 	tests := []struct {
 		name                   string
@@ -28,7 +28,7 @@ func TestHandlerMetrics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHandler(zap.NewNop(), newSeenEvents(tt.dedupeSize))
+			h := newHandler(zap.NewNop(), newSeenEvents(tt.dedupeSize), testLimiter())
 			for _, id := range tt.ids {
 				req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
 				req.Header.Set("Content-Type", "application/json")
@@ -48,7 +48,9 @@ func TestHandlerMetrics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for name, want := range map[string]float64{metricReceived: tt.wantReceived, metricDuplicates: tt.wantDups} {
+			for name, want := range map[string]float64{
+				metricReceived: tt.wantReceived, metricDuplicates: tt.wantDups, metricRefused: 0,
+			} {
 				if got, found := families.Value(name, nil); !found || got != want {
 					t.Errorf("%s = %v (found %v), want %v", name, got, found, want)
 				}

@@ -90,7 +90,7 @@ const (
 // activity, whose retries Temporal schedules and shows as a pending activity.
 func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, ended sendEnd, err error) {
 	var a *activities.Activities // names the activities; never called here
-	if s.current {
+	if s.firstAttemptLocal(ctx) {
 		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
 		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
 		if ended != answered || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
@@ -111,6 +111,17 @@ func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activ
 	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
 	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
 	return receipt, ended, err
+}
+
+// firstAttemptLocal: the tick's first attempt may be a local activity, which the worker runs
+// before the workflow task that decided it is recorded. Not in a task that handled an update
+// (in runs with hardenedChange): an update reaches the worker in a workflow task that the
+// server may drop, when an event such as a timer's came in meanwhile, and the task that
+// replaces it sees that event first and may give the tick's sequence number to another tick;
+// the first attempt had then sent an id with the wrong event. A regular activity runs only once
+// the decision is recorded.
+func (s *source) firstAttemptLocal(ctx workflow.Context) bool {
+	return s.current && !(s.hardened && s.updatedAt.Equal(workflow.Now(ctx)))
 }
 
 // await waits for an activity's result, unless a redirect or the end of a stop's grace comes

@@ -161,6 +161,9 @@ type source struct {
 	stopMoved bool
 	// ticks this run handled: delivered, rejected or abandoned.
 	ticks int
+	// updatedAt is the time of the last workflow task that handled an update (a task's time,
+	// workflow.Now, is its own): see firstAttemptLocal.
+	updatedAt time.Time
 	// finished: the run has ended the source, stopped or past its last tick.
 	finished bool
 }

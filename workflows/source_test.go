@@ -24,8 +24,9 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // delivery is one call of the mocked Deliver activity.
 type delivery struct {
-	tick activities.Tick
-	at   time.Time // the workflow clock when the call began
+	tick  activities.Tick
+	at    time.Time // the workflow clock when the call began
+	local bool      // a local activity
 }
 
 // harness runs CronSource in the test environment with Deliver mocked, and records every call.
@@ -66,7 +67,7 @@ func newHarness(t *testing.T, ans answer) *harness {
 	}).Return(func(ctx context.Context, tick activities.Tick) (activities.Receipt, error) {
 		h.mu.Lock()
 		n := len(h.got)
-		h.got = append(h.got, delivery{tick: tick, at: h.starts[n]})
+		h.got = append(h.got, delivery{tick: tick, at: h.starts[n], local: activity.GetInfo(ctx).IsLocalActivity})
 		h.mu.Unlock()
 		if ans.err != nil {
 			if err := ans.err(n, tick); err != nil {

@@ -250,3 +250,25 @@ func TestUpdateTakesDurationStrings(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestATickDecidedWithAnUpdateIsRecordedBeforeItIsSent: in a workflow task that handled an
+// update, the tick's first attempt is a regular activity, which runs once the task is recorded;
+// elsewhere it is a local activity. A local attempt in a task that the server then drops could
+// have sent the tick's id with another tick's event.
+func TestATickDecidedWithAnUpdateIsRecordedBeforeItIsSent(t *testing.T) {
+	h := newHarness(t, answer{})
+	trigger := h.update(t, s(15), UpdateTrigger)
+	h.run(t, Input{Config: Config{Interval: s(10), ContinueAsNewAfter: 3}})
+	if trigger.rejected != nil || !trigger.done {
+		t.Fatalf("trigger: %+v", trigger)
+	}
+	want := []bool{true, false, true} // tick 1 at 10 s, the trigger at 15 s, tick 3 at 20 s
+	if len(h.got) != len(want) {
+		t.Fatalf("sent %d ticks, want %d", len(h.got), len(want))
+	}
+	for i, d := range h.got {
+		if d.local != want[i] {
+			t.Errorf("tick %d (at +%v): local %v, want %v", d.tick.Sequence, d.at.Sub(t0), d.local, want[i])
+		}
+	}
+}

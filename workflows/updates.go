@@ -254,6 +254,7 @@ func (s *source) stop(ctx workflow.Context, r StopRequest) (Status, error) {
 // changed follows a control: it upserts the search attributes whose values changed (pause,
 // resume, a new schedule or sink), shows the new current details, and returns the status.
 func (s *source) changed(ctx workflow.Context) (Status, error) {
+	s.updatedAt = workflow.Now(ctx)
 	if err := s.syncSearchAttributes(ctx); err != nil {
 		return Status{}, fmt.Errorf("upsert search attributes: %w", err)
 	}

@@ -99,19 +99,7 @@ func TestCommandDedupeSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// A cancelled context: the command validates, listens, logs and stops at once.
-			ctx, cancel := context.WithCancel(t.Context())
-			cancel()
-			var stderr bytes.Buffer
-			cmd := newRootCommand(mapLookup(tt.env), io.Discard, &stderr)
-			cmd.SetArgs(append([]string{"--port", "0"}, tt.args...))
-			if err := cmd.ExecuteContext(ctx); err != nil {
-				t.Fatalf("err = %v, want nil", err)
-			}
-			line, ok := findLog(stderr.String(), "listening")
-			if !ok {
-				t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
-			}
+			line := listeningLine(t, tt.args, tt.env)
 			if got := line["dedupe_size"]; got != float64(tt.want) {
 				t.Errorf("listening dedupe_size = %v, want %d", got, tt.want)
 			}
@@ -141,19 +129,7 @@ func TestCommandLimitsAndHost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// A cancelled context: the command validates, listens, logs and stops at once.
-			ctx, cancel := context.WithCancel(t.Context())
-			cancel()
-			var stderr bytes.Buffer
-			cmd := newRootCommand(mapLookup(tt.env), io.Discard, &stderr)
-			cmd.SetArgs(append([]string{"--port", "0"}, tt.args...))
-			if err := cmd.ExecuteContext(ctx); err != nil {
-				t.Fatalf("err = %v, want nil", err)
-			}
-			line, ok := findLog(stderr.String(), "listening")
-			if !ok {
-				t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
-			}
+			line := listeningLine(t, tt.args, tt.env)
 			if got := line["max_in_flight"]; got != float64(tt.wantInFlight) {
 				t.Errorf("listening max_in_flight = %v, want %d", got, tt.wantInFlight)
 			}
@@ -170,6 +146,25 @@ func TestCommandLimitsAndHost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// listeningLine runs the command on port 0 with a cancelled context, so that it validates,
+// listens, logs and stops at once, and returns its "listening" log line.
+func listeningLine(t *testing.T, args []string, env map[string]string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stderr bytes.Buffer
+	cmd := newRootCommand(mapLookup(env), io.Discard, &stderr)
+	cmd.SetArgs(append([]string{"--port", "0"}, args...))
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		t.Fatalf("err = %v, want nil", err)
+	}
+	line, ok := findLog(stderr.String(), "listening")
+	if !ok {
+		t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
+	}
+	return line
 }
 
 func TestCommandServesUntilCancelled(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
-	"github.com/hello-cron/cronsource/internal/sink"
 )
 
 // deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
@@ -57,21 +56,6 @@ func (s *source) complete(f *InFlight) {
 		s.state.Cursor = f.Tick.Time
 	}
 	s.state.InFlight = nil
-}
-
-// abandon gives up on f for a stop: it counts and logs it, posts it to the dead-letter sink if
-// the source has one, and moves the source past it. f keeps its sequence number, so that no
-// other tick ever has its id.
-func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
-	s.state.Abandoned++
-	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
-		"id", f.Tick.ID, "sink", sink.Redact(f.Tick.Sink), "deadLetterSink", sink.Redact(s.cfg.DeadLetterSink))
-	if err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
-		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
-		return err
-	}
-	s.complete(f)
-	return nil
 }
 
 // sendEnd is how a send ended, besides the activity's own result.
@@ -228,6 +212,3 @@ func (s *source) postDeadLetter(ctx workflow.Context, req activities.DeadLetterR
 	ctx, cancel := workflow.WithCancel(ctx)
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.DeadLetter, req), cancel
 }
-
-// stoppingWithGrace: a stop with a grace is under way, so the source completes by a time.
-func (s *source) stoppingWithGrace() bool { return s.state.Stopping && !s.state.StopBy.IsZero() }

@@ -72,17 +72,6 @@ const localDeliveryChange = "local-delivery"
 // counts ticks, not turns of the main loop.
 const hardenedChange = "hardened"
 
-// stopGraceChange versions a stop's grace, asked in the stop handler: a stop handled before it
-// waits for the tick in flight however long it takes.
-const stopGraceChange = "stop-grace"
-
-// DefaultStopGrace is how long a stop waits for the tick in flight, unless it says otherwise.
-const DefaultStopGrace = time.Minute
-
-// DeadLetterTimeout bounds the posting of a tick to the dead-letter sink, retries included,
-// once the source is stopping: a stop ends within its grace plus this.
-const DeadLetterTimeout = 30 * time.Second
-
 // CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
 // are delivered strictly in order; ticks missed while the worker or the sink was down, or
 // while the source was paused, follow the catch-up policy. Updates control it while it runs.
@@ -209,42 +198,6 @@ func (s *source) ended() bool {
 	return !s.cfg.EndAt.IsZero() && s.sched.next(s.state.Cursor).After(s.cfg.EndAt)
 }
 
-// finishing: the source is to complete now, since it has ended or is stopping with nothing
-// left to send. A stop with a grace first lets the tick in flight be sent, unless the source
-// is paused or the grace is over; a stop without (recorded before stopGraceChange) does not.
-func (s *source) finishing(ctx workflow.Context) bool {
-	if !s.state.Stopping {
-		return s.ended()
-	}
-	return s.state.InFlight == nil || s.state.StopBy.IsZero() || s.state.Paused || s.stopExpired(ctx)
-}
-
-// stopExpired: the source is stopping and the stop's grace is over.
-func (s *source) stopExpired(ctx workflow.Context) bool {
-	return s.stoppingWithGrace() && !workflow.Now(ctx).Before(s.state.StopBy)
-}
-
-// finish completes the source once the updates being handled are done. A stop with a grace
-// first abandons the tick in flight, if any. It reports false when a resume took the stop
-// back meanwhile.
-func (s *source) finish(ctx workflow.Context) (bool, error) {
-	if f := s.state.InFlight; f != nil && s.stoppingWithGrace() {
-		if err := s.abandon(ctx, f); err != nil {
-			return false, err
-		}
-	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return false, err
-	}
-	if !s.state.Stopping && !s.ended() {
-		return false, nil
-	}
-	s.logger.Info("source finished", "sequence", s.state.Sequence, "stopped", s.state.Stopping)
-	s.finished = true
-	s.showDetails(ctx)
-	return true, nil
-}
-
 // continueAsNewDue: this run has handled ContinueAsNewAfter ticks (turns of the main loop in
 // runs recorded before hardenedChange), or the server suggests continuing as new.
 func (s *source) continueAsNewDue(ctx workflow.Context, steps int) bool {
@@ -301,46 +254,6 @@ func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
 		s.state.CaughtUp++
 	}
 	return &InFlight{Tick: s.tick(slot), Slot: true}, nil
-}
-
-// missed: the tick due at slot came due while the source was paused, is late by more than
-// OnTime, or a later tick is due too.
-func (s *source) missed(slot, now time.Time) bool {
-	return !slot.After(s.state.ResumedAt) || now.Sub(slot) > OnTime || !s.sched.next(slot).After(now)
-}
-
-// skipMissed moves the cursor past the due ticks that the catch-up policy does not deliver,
-// counting and logging them. It reports whether it skipped any.
-func (s *source) skipMissed(now time.Time) bool {
-	var n int64
-	first := s.sched.next(s.state.Cursor)
-	for slot := first; !slot.After(now) && s.skippable(slot, now); slot = s.sched.next(slot) {
-		if !s.cfg.EndAt.IsZero() && slot.After(s.cfg.EndAt) {
-			break
-		}
-		s.state.Cursor = slot
-		n++
-	}
-	if n == 0 {
-		return false
-	}
-	s.state.Skipped += n
-	s.logger.Info("skipped missed ticks", "count", n, "from", first, "to", s.state.Cursor,
-		"catchup", s.cfg.Catchup, "catchupWindow", s.cfg.CatchupWindow)
-	return true
-}
-
-func (s *source) skippable(slot, now time.Time) bool {
-	if s.cfg.CatchupWindow > 0 && now.Sub(slot) > s.cfg.CatchupWindow {
-		return true
-	}
-	switch s.cfg.Catchup {
-	case CatchupLatest:
-		return !s.sched.next(slot).After(now)
-	case CatchupSkip:
-		return s.missed(slot, now)
-	}
-	return false
 }
 
 // tick is the next tick, due at t: its identity depends only on the source instance and the

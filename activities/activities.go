@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -28,6 +29,8 @@ type Activities struct {
 	defaultSink string
 	overrides   map[string]string
 	tracer      trace.Tracer
+	policy      sinkpkg.Policy      // the sinks allowed; its Home is defaultSink
+	credentials sinkpkg.Credentials // the sink credentials that sources name
 }
 
 // New returns the activities. defaultSink (the worker's --sink, K_SINK or SINK) is used for
@@ -39,7 +42,14 @@ func New(client *http.Client, defaultSink string, overrides map[string]string, o
 	for _, opt := range opts {
 		opt(a)
 	}
+	a.policy.Home = defaultSink
 	return a
+}
+
+// WithSinks sets the origins that sources may post to (the worker's own sink is always allowed;
+// none allows any) and the folder of the sink credentials that sources may name.
+func WithSinks(allowed sinkpkg.Origins, credentials sinkpkg.Credentials) Option {
+	return func(a *Activities) { a.policy.Allowed, a.credentials = allowed, credentials }
 }
 
 // Receipt records a delivered tick.
@@ -59,7 +69,7 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 		return Receipt{}, temporal.NewApplicationError(
 			"no sink: the source has no --sink and the worker has no --sink, K_SINK or SINK", ErrNoSink)
 	}
-	return a.post(ctx, t, sink, nil, outcomeLog{
+	return a.post(ctx, t, sink, t.SinkCredential, nil, outcomeLog{
 		delivered: "tick delivered",
 		rejected:  "tick rejected by the sink",
 		retrying:  "tick delivery failed, will retry",
@@ -84,10 +94,10 @@ type outcomeLog struct {
 // post sends the tick's event to sink once, heartbeating while it waits, and classifies, logs,
 // traces and counts the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil
 // value removes one. With tracing on, the event carries the span's traceparent.
-func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions map[string]any, l outcomeLog) (Receipt, error) {
+func (a *Activities) post(ctx context.Context, t Tick, sink, credential string, extensions map[string]any, l outcomeLog) (Receipt, error) {
 	attempt := t.EarlierAttempts + activity.GetInfo(ctx).Attempt
 	ctx, span := a.startSpan(ctx, t, sink, attempt, l.deadLetter)
-	receipt, location, err := a.send(ctx, t, sink, withTraceContext(ctx, extensions), attempt)
+	receipt, location, err := a.send(ctx, t, target{sink, credential}, withTraceContext(ctx, extensions), attempt)
 	lateness := max(time.Since(t.Time), 0)
 	outcome := outcomeRetrying
 	switch {
@@ -116,9 +126,14 @@ func (a *Activities) post(ctx context.Context, t Tick, sink string, extensions m
 	return receipt, err
 }
 
+// target is where a POST goes: a sink URL and the name of the worker's credential for it, if any.
+type target struct{ sink, credential string }
+
 // send builds the event and posts it: the unlogged part of post. location is where the sink
 // redirected the POST, password masked, whether the redirect was followed or not; "" if it did not.
-func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions map[string]any, attempt int32) (_ Receipt, location string, _ error) {
+// What it returns, which goes into Temporal history, names the sink without its user and password.
+func (a *Activities) send(ctx context.Context, t Tick, to target, extensions map[string]any, attempt int32) (_ Receipt, location string, _ error) {
+	sink := sinkpkg.WithoutUserinfo(to.sink)
 	event, err := t.Event(a.overrides)
 	if err == nil {
 		for name, value := range extensions {
@@ -134,10 +149,13 @@ func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions m
 	}
 	// The request has GetBody (cehttp writes the body from a bytes.Reader or bytes.Buffer), so that
 	// net/http can send the same body again on a 307 or 308.
-	req, err := cehttp.NewHTTPRequestFromEvent(ctx, sink, event)
+	req, err := cehttp.NewHTTPRequestFromEvent(ctx, to.sink, event)
 	if err != nil {
 		return Receipt{}, "", reject(Rejection{Sink: sink,
-			Reason: fmt.Sprintf("build request for sink %s: %v", sinkpkg.Redact(sink), err), Attempt: attempt})
+			Reason: fmt.Sprintf("build request for sink %s: %v", sink, scrub(err)), Attempt: attempt})
+	}
+	if err := a.authorize(req, to, attempt); err != nil {
+		return Receipt{Sink: sink}, "", err
 	}
 	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
@@ -145,6 +163,19 @@ func (a *Activities) send(ctx context.Context, t Tick, sink string, extensions m
 	location = redirectLocation(resp, err)
 	receipt, err := classify(resp, err, sink, attempt, time.Now())
 	return receipt, location, err
+}
+
+// scrub is err's message with the URL of a *url.Error shown without its user and password: the
+// message goes into Temporal history. (net/http only masks the password, and url.Parse not even
+// that.)
+func scrub(err error) string {
+	var uerr *url.Error
+	if !errors.As(err, &uerr) {
+		return err.Error()
+	}
+	c := *uerr
+	c.URL = sinkpkg.WithoutUserinfo(c.URL)
+	return strings.Replace(err.Error(), uerr.Error(), c.Error(), 1)
 }
 
 // redirectLocation returns, password masked, the Location of the redirect that ended the attempt,
@@ -158,10 +189,10 @@ func redirectLocation(resp *http.Response, err error) string {
 		return ""
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		if u, err := resp.Location(); err == nil {
-			return u.Redacted()
+			return sinkpkg.RedactURL(u)
 		}
 	case resp.Request != nil && resp.Request.Response != nil: // the answer to a redirect
-		return resp.Request.URL.Redacted()
+		return sinkpkg.RedactURL(resp.Request.URL)
 	}
 	return ""
 }
@@ -216,7 +247,7 @@ func classify(resp *http.Response, err error, sink string, attempt int32, now ti
 			temporal.NewApplicationError("post to sink: "+redirect.Error(), ErrRetryable)
 	}
 	if err != nil {
-		return Receipt{}, temporal.NewApplicationError(fmt.Sprintf("post to sink: %v", err), ErrUnavailable)
+		return Receipt{}, temporal.NewApplicationError("post to sink: "+scrub(err), ErrUnavailable)
 	}
 	defer resp.Body.Close()
 	body := readBody(resp.Body)
@@ -226,7 +257,7 @@ func classify(resp *http.Response, err error, sink string, attempt int32, now ti
 	case resp.Request != nil && resp.Request.Method != http.MethodPost:
 		// A client that follows a 301, 302 or 303 sends a GET without the event in the end.
 		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s to a %s of %s after a redirect, not to the event's POST",
-			resp.Status, resp.Request.Method, resp.Request.URL.Redacted()), ErrRetryable)
+			resp.Status, resp.Request.Method, sinkpkg.RedactURL(resp.Request.URL)), ErrRetryable)
 	case code >= 200 && code < 300:
 		return r, nil
 	case retryableStatus(code):

@@ -23,9 +23,11 @@ const (
 
 // DeadLetterRequest asks for a rejected tick to be posted to a dead-letter sink.
 type DeadLetterRequest struct {
-	Tick      Tick
-	Sink      string    // the dead-letter sink URL
-	Rejection Rejection // why the tick's sink refused it
+	Tick Tick
+	Sink string // the dead-letter sink URL
+	// Credential names the worker's credential for Sink; empty: none.
+	Credential string    `json:",omitempty"`
+	Rejection  Rejection // why the tick's sink refused it
 }
 
 // DeadLetter posts the tick's event to req.Sink with the extensions knativeerrordest (the URL
@@ -38,9 +40,9 @@ func (a *Activities) DeadLetter(ctx context.Context, req DeadLetterRequest) (Rec
 		return Receipt{}, reject(Rejection{Reason: "no dead-letter sink", Attempt: activity.GetInfo(ctx).Attempt})
 	}
 	if req.Rejection.Sink == "" {
-		req.Rejection.Sink = a.sinkOf(req.Tick)
+		req.Rejection.Sink = sinkpkg.WithoutUserinfo(a.sinkOf(req.Tick))
 	}
-	return a.post(ctx, req.Tick, req.Sink, errorExtensions(req.Rejection), outcomeLog{
+	return a.post(ctx, req.Tick, req.Sink, req.Credential, errorExtensions(req.Rejection), outcomeLog{
 		delivered:  "tick dead-lettered",
 		rejected:   "tick rejected by the dead-letter sink",
 		retrying:   "dead-letter delivery failed, will retry",

@@ -37,7 +37,7 @@ func TestOIDCTokenOnEveryPost(t *testing.T) {
 				path = filepath.Dir(path) // a directory: it exists, reading it fails
 			}
 			s := newTestSink(t, 202, "")
-			a := New(sink.NewHTTPClient(nil, 5*time.Second, path), s.URL, nil)
+			a := New(sink.NewHTTPClient(nil, 5*time.Second, sink.Policy{Home: s.URL, TokenFile: path}), s.URL, nil)
 			var err error
 			if tt.deadLetter {
 				_, err = deadLetter(t, a, DeadLetterRequest{Tick: tick(), Sink: s.URL,

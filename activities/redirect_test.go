@@ -118,7 +118,7 @@ func TestDeliverThroughRedirects(t *testing.T) {
 			if tt.tls {
 				roots.AddCert(srv.Certificate())
 			}
-			client := sink.NewHTTPClient(roots, 5*time.Second, "")
+			client := sink.NewHTTPClient(roots, 5*time.Second, sink.Policy{})
 			if tt.client != nil {
 				client = tt.client(roots)
 			}

@@ -39,8 +39,11 @@ type Tick struct {
 	Source     string
 	WorkflowID string
 	// Sink is the source's own sink; empty means the worker's.
-	Sink        string
-	ContentMode ContentMode
+	Sink string
+	// SinkCredential names the worker's credential for the sink (see sink.Credentials); empty:
+	// none.
+	SinkCredential string `json:",omitempty"`
+	ContentMode    ContentMode
 	// Data is the event's payload; nil means the original demo's {"Id","JobId"} JSON.
 	Data []byte
 	// DataContentType is the media type of Data; empty means application/json. It is ignored

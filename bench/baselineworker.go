@@ -71,7 +71,7 @@ func runBaselineWorker(ctx context.Context, conn temporalclient.Options, logger 
 	defer c.Close()
 	w := worker.New(c, conn.TaskQueue, workflows.WorkerOptions())
 	// Our activities, registered where our worker registers them; the bench workflows besides.
-	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.DefaultOIDCTokenFile), sinkURL, nil))
+	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.Policy{Home: sinkURL, TokenFile: sink.DefaultOIDCTokenFile}), sinkURL, nil))
 	w.RegisterWorkflowWithOptions(scheduledTick, workflow.RegisterOptions{Name: scheduledTickWorkflow})
 	w.RegisterWorkflowWithOptions(classicSource, workflow.RegisterOptions{Name: classicSourceWorkflow})
 	if err := w.Start(); err != nil {

@@ -55,7 +55,7 @@ type ticker struct {
 }
 
 func newTicker(sinkURL string) *ticker {
-	return &ticker{sink: sinkURL, client: sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, ""), started: time.Now()}
+	return &ticker{sink: sinkURL, client: sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.Policy{}), started: time.Now()}
 }
 
 func (t *ticker) start(ctx context.Context, n int, interval time.Duration, first time.Time) error {

@@ -54,7 +54,7 @@ func BenchmarkTickEndToEnd(b *testing.B) {
 	}
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
-	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, ""), sinkSrv.URL, nil))
+	workflows.Register(w, activities.New(sink.NewHTTPClient(nil, sink.DefaultRequestTimeout, sink.Policy{}), sinkSrv.URL, nil))
 	if err := w.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/hello-cron/cronsource/internal/envflag"
+	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -18,6 +21,8 @@ type scheduleFlags struct {
 	catchup       string
 	catchupWindow time.Duration
 	sink          string
+	credential    string
+	allowedSinks  string
 	eventType     string
 	source        string
 }
@@ -29,7 +34,12 @@ func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.jitter, "jitter", 0, "delay each tick's sending by a deterministic amount below this (less than --interval)")
 	fs.StringVar(&f.catchup, "catchup", string(workflows.CatchupAll), "missed ticks to deliver: all, latest or skip")
 	fs.DurationVar(&f.catchupWindow, "catchup-window", 0, "skip missed ticks older than this, whatever --catchup says (0: no limit)")
-	fs.StringVar(&f.sink, "sink", "", "this source's sink URL (default: the worker's)")
+	fs.StringVar(&f.sink, "sink", "", "this source's sink URL, with no user or password in it (default: the worker's)")
+	fs.StringVar(&f.credential, "sink-credential", "",
+		"name of the worker's credential for the sink (a folder in the worker's --sink-credentials); the secret never enters Temporal")
+	fs.StringVar(&f.allowedSinks, "allowed-sinks", "",
+		"the origins the workers allow (their --allowed-sinks): a sink outside them is refused here")
+	envflag.Bind(fs, "allowed-sinks", "ALLOWED_SINKS")
 	fs.StringVar(&f.eventType, "type", workflows.DefaultType, "CloudEvent type")
 	fs.StringVar(&f.source, "source", workflows.DefaultSource, "CloudEvent source")
 }
@@ -41,7 +51,7 @@ func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) {
 		c.Interval = 0
 	}
 	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
-	c.Sink, c.Type, c.Source = f.sink, f.eventType, f.source
+	c.Sink, c.SinkCredential, c.Type, c.Source = f.sink, f.credential, f.eventType, f.source
 }
 
 // patch has the flags that were given, for `update`.
@@ -52,24 +62,50 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 	}
 	catchup := workflows.CatchupPolicy(f.catchup)
 	for name, set := range map[string]func(){
-		"interval":       func() { p.Interval = &f.interval },
-		"cron":           func() { p.Cron = &f.cron },
-		"timezone":       func() { p.Timezone = &f.timezone },
-		"jitter":         func() { p.Jitter = &f.jitter },
-		"catchup":        func() { p.Catchup = &catchup },
-		"catchup-window": func() { p.CatchupWindow = &f.catchupWindow },
-		"sink":           func() { p.Sink = &f.sink },
-		"type":           func() { p.Type = &f.eventType },
-		"source":         func() { p.Source = &f.source },
+		"interval":        func() { p.Interval = &f.interval },
+		"cron":            func() { p.Cron = &f.cron },
+		"timezone":        func() { p.Timezone = &f.timezone },
+		"jitter":          func() { p.Jitter = &f.jitter },
+		"catchup":         func() { p.Catchup = &catchup },
+		"catchup-window":  func() { p.CatchupWindow = &f.catchupWindow },
+		"sink":            func() { p.Sink = &f.sink },
+		"sink-credential": func() { p.SinkCredential = &f.credential },
+		"type":            func() { p.Type = &f.eventType },
+		"source":          func() { p.Source = &f.source },
 	} {
 		if fs.Changed(name) {
 			set()
 		}
 	}
 	if p.Empty() {
-		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, --sink, --type, --source")
+		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, --sink, --sink-credential, --type, --source")
 	}
 	return p, nil
+}
+
+// checkSinks refuses a sink URL (flag name, value) that carries a user or password, which would
+// be stored in Temporal history in plaintext, and, given --allowed-sinks, one that the workers
+// would reject.
+func (f *scheduleFlags) checkSinks(fs *pflag.FlagSet, lookupEnv func(string) (string, bool), sinks ...[2]string) error {
+	allowed, err := sink.ParseOrigins(f.allowedSinks)
+	if err != nil {
+		return fmt.Errorf("invalid %s: %w", envflag.Source(fs, "allowed-sinks", lookupEnv), err)
+	}
+	policy := sink.Policy{Allowed: allowed}
+	for _, s := range sinks {
+		flag, value := s[0], s[1]
+		if value == "" {
+			continue // the worker's own sink
+		}
+		if u, err := url.Parse(value); err == nil && u.User != nil {
+			return fmt.Errorf("invalid --%s %q: has a user or password in it, which Temporal history would keep in plaintext: "+
+				"give the worker a credential and name it with --%s-credential (docs/security.md)", flag, sink.Redact(value), flag)
+		}
+		if err := policy.Check(value); err != nil {
+			return fmt.Errorf("invalid --%s %q: %w (--allowed-sinks)", flag, value, err)
+		}
+	}
+	return nil
 }
 
 // timeFlag is an RFC 3339 time flag; empty means unset.

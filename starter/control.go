@@ -82,6 +82,9 @@ func controlCommands(r *root) []*cobra.Command {
 			flags: sched.add,
 			args: func(cmd *cobra.Command) ([]any, error) {
 				p, err := sched.patch(cmd.Flags())
+				if err == nil && p.Sink != nil {
+					err = sched.checkSinks(cmd.Flags(), r.lookupEnv, [2]string{"sink", *p.Sink})
+				}
 				return []any{p}, err
 			},
 			says: func(id string, st workflows.Status) string {

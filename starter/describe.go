@@ -101,8 +101,8 @@ func configRows(st workflows.Status) [][2]string {
 		{"jitter", orText(st.Jitter, "none")},
 		{"type", st.Type},
 		{"ce source", st.Source},
-		{"sink", orText(st.Sink, "(the worker's)")},
-		{"dead-letter sink", orText(st.DeadLetterSink, "none")},
+		{"sink", workflows.WithCredential(orText(st.Sink, "(the worker's)"), st.SinkCredential)},
+		{"dead-letter sink", workflows.WithCredential(orText(st.DeadLetterSink, "none"), st.DeadLetterSinkCredential)},
 	}
 }
 
@@ -132,6 +132,7 @@ func progressRows(rep report, live bool) [][2]string {
 		{"delivered", fmt.Sprint(st.Delivered)},
 		{"retried", fmt.Sprint(st.Retried)},
 		{"rejected", fmt.Sprint(st.Rejected)},
+		{"last rejection", rejectionText(st.LastRejection)},
 		{"dead-lettered", fmt.Sprint(st.DeadLettered)},
 		{"caught up", fmt.Sprint(st.CaughtUp)},
 		{"skipped", fmt.Sprint(st.Skipped)},
@@ -144,6 +145,14 @@ func orText(s, none string) string {
 		return none
 	}
 	return s
+}
+
+// rejectionText is the last rejection in a line: "tick 7 (id ...) by https://...: reason".
+func rejectionText(r *workflows.RejectionStatus) string {
+	if r == nil {
+		return "none"
+	}
+	return fmt.Sprintf("tick %d (id %s) by %s: %s", r.Sequence, r.ID, orText(r.Sink, "the worker's sink"), r.Reason)
 }
 
 func inFlightText(t *workflows.TickStatus) string {

@@ -25,6 +25,10 @@ func newStartCommand(r *root) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sched.config(cmd.Flags(), &cfg)
+			if err := sched.checkSinks(cmd.Flags(), r.lookupEnv, [2]string{"sink", cfg.Sink},
+				[2]string{"dead-letter-sink", cfg.DeadLetterSink}); err != nil {
+				return err
+			}
 			cfg.ContentMode = activities.ContentMode(mode)
 			if err := payload(&cfg, cmd.Flags().Changed("data"), data, dataBase64, dataCType); err != nil {
 				return err
@@ -63,7 +67,8 @@ func newStartCommand(r *root) *cobra.Command {
 	fs.Var(timeFlag{&cfg.StartAt}, "start-at", "time of the first tick, RFC 3339 (default: one interval or the next cron time from now)")
 	fs.Var(timeFlag{&cfg.EndAt}, "end-at", "the source ends after the last tick due by this time, RFC 3339")
 	fs.Int64Var(&cfg.MaxTicks, "max-ticks", 0, "the source ends after this many ticks (0: no limit)")
-	fs.StringVar(&cfg.DeadLetterSink, "dead-letter-sink", "", "URL that receives the ticks the sink rejects for good")
+	fs.StringVar(&cfg.DeadLetterSink, "dead-letter-sink", "", "URL that receives the ticks the sink rejects for good, with no user or password in it")
+	fs.StringVar(&cfg.DeadLetterSinkCredential, "dead-letter-sink-credential", "", "name of the worker's credential for the dead-letter sink")
 	fs.StringVar(&data, "data", "", `event payload (default: {"Id":"<workflow id>","JobId":"<sequence>"})`)
 	fs.StringVar(&dataBase64, "data-base64", "", "event payload, base64-encoded (instead of --data)")
 	fs.StringVar(&dataCType, "data-content-type", "", "media type of --data or --data-base64 (default application/json)")

@@ -29,6 +29,9 @@ type options struct {
 	sink            string
 	deliveryTimeout time.Duration
 	oidcTokenFile   string
+	tokenOrigins    string
+	allowedSinks    string
+	credentialsDir  string
 	metricsAddr     string
 	log             logging.Options
 }
@@ -56,7 +59,15 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	fs.DurationVar(&o.deliveryTimeout, "delivery-timeout", sink.DefaultRequestTimeout,
 		"how long one delivery attempt waits for the sink before it is retried")
 	fs.StringVar(&o.oidcTokenFile, "oidc-token-file", sink.DefaultOIDCTokenFile,
-		"file whose token is sent to sinks as Authorization: Bearer, read at each delivery; no file, no header (empty: off)")
+		"file whose token is sent to the worker's sink as Authorization: Bearer, over https or to loopback, read at each delivery; no file, no header (empty: off)")
+	fs.StringVar(&o.tokenOrigins, "oidc-token-origins", "", "comma-separated origins, such as https://broker.example.com, that get the OIDC token besides the worker's sink")
+	envflag.Bind(fs, "oidc-token-origins", "OIDC_TOKEN_ORIGINS")
+	fs.StringVar(&o.allowedSinks, "allowed-sinks", "",
+		"comma-separated origins, such as https://broker.example.com, that sources may post to besides the worker's sink (empty: any); a tick for another is rejected")
+	envflag.Bind(fs, "allowed-sinks", "ALLOWED_SINKS")
+	fs.StringVar(&o.credentialsDir, "sink-credentials", "",
+		"folder of the sink credentials that sources name with --sink-credential: one folder each, with files origin and username and password, or token")
+	envflag.Bind(fs, "sink-credentials", "SINK_CREDENTIALS")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
 	o.log.AddFlags(fs, "info")
 	cmd.AddCommand(health.Command("http://127.0.0.1:9090/readyz"))
@@ -77,6 +88,10 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	}
 	if err := checkTokenFile(o.oidcTokenFile); err != nil {
 		return fmt.Errorf("invalid --oidc-token-file %q: %w", o.oidcTokenFile, err)
+	}
+	policy, credentials, err := o.sinkPolicy(cmd, lookupEnv)
+	if err != nil {
+		return err
 	}
 	overridesEnv, _ := lookupEnv("K_CE_OVERRIDES")
 	overrides, err := sink.ParseOverrides(overridesEnv)
@@ -112,7 +127,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	defer ops.close()
 
 	ctx := cmd.Context()
-	httpClient := sink.NewHTTPClient(roots, o.deliveryTimeout, o.oidcTokenFile)
+	httpClient := sink.NewHTTPClient(roots, o.deliveryTimeout, policy)
 	activityOpts, stopTracing, err := startTracing(ctx, traceSettings, httpClient, logger)
 	if err != nil {
 		return err
@@ -128,13 +143,16 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	defer c.Close()
 
 	w := worker.New(c, o.conn.TaskQueue, workflows.WorkerOptions())
+	activityOpts = append(activityOpts, activities.WithSinks(policy.Allowed, credentials))
 	workflows.Register(w, activities.New(httpClient, o.sink, overrides, activityOpts...))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	ops.polling.Store(&c)
 	logger.Info("worker started", append(o.conn.LogFields(),
-		zap.String("sink", sink.Redact(o.sink)), zap.String("oidcTokenFile", o.oidcTokenFile))...)
+		zap.String("sink", sink.Redact(o.sink)), zap.String("oidcTokenFile", o.oidcTokenFile),
+		zap.Stringer("oidcTokenOrigins", policy.TokenOrigins), zap.Stringer("allowedSinks", policy.Allowed),
+		zap.String("sinkCredentials", o.credentialsDir))...)
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()

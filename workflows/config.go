@@ -84,10 +84,15 @@ type Config struct {
 	Source string
 	// Sink is this source's own sink URL; empty means the worker's.
 	Sink string
+	// SinkCredential names the worker's credential for the sink (see sink.Credentials): the
+	// credential itself never enters the configuration, nor Temporal history. Empty: none.
+	SinkCredential string `json:",omitempty"`
 	// DeadLetterSink receives the ticks that the sink rejects for good; empty: they are only
 	// logged and counted.
 	DeadLetterSink string
-	ContentMode    activities.ContentMode
+	// DeadLetterSinkCredential names the worker's credential for DeadLetterSink.
+	DeadLetterSinkCredential string `json:",omitempty"`
+	ContentMode              activities.ContentMode
 	// Data is the event payload (nil: the original demo's {"Id","JobId"}), of DataContentType
 	// (empty: application/json).
 	Data            []byte
@@ -128,6 +133,15 @@ func (c Config) Validate() error {
 		}
 		if _, err := sink.ParseURL(u.value); err != nil {
 			return &FieldError{u.field, u.value, err.Error()}
+		}
+	}
+	for _, n := range []struct{ field, value string }{{"sink-credential", c.SinkCredential},
+		{"dead-letter-sink-credential", c.DeadLetterSinkCredential}} {
+		if n.value == "" {
+			continue
+		}
+		if err := sink.CheckCredentialName(n.value); err != nil {
+			return &FieldError{n.field, n.value, err.Error()}
 		}
 	}
 	if err := c.ContentMode.Validate(); err != nil {

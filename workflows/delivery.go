@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/internal/sink"
 )
 
 // deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
@@ -37,6 +38,8 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	case activities.IsRejected(err):
 		s.state.Rejected++
 		rejection, _ := activities.RejectionOf(err)
+		s.state.LastRejection = &RejectionStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID,
+			Sink: sink.WithoutUserinfo(rejection.Sink), StatusCode: rejection.StatusCode, Reason: rejection.Reason}
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
 		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
@@ -173,7 +176,8 @@ func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejectio
 	if s.cfg.DeadLetterSink == "" {
 		return nil
 	}
-	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink, Rejection: rejection}
+	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink,
+		Credential: s.cfg.DeadLetterSinkCredential, Rejection: rejection}
 	future, cancel := s.postDeadLetter(ctx, req)
 	if !s.stoppingWithGrace() {
 		ready, err := s.wait(ctx, 0, future.IsReady)

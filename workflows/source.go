@@ -228,7 +228,8 @@ func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
 // woke it or when it skipped missed ticks, so that the main loop looks again.
 func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
 	if f := s.state.InFlight; f != nil {
-		f.Tick.Sink = s.cfg.Sink // the only change that applies to a tick already sent
+		// The only change that applies to a tick already sent.
+		f.Tick.Sink, f.Tick.SinkCredential = s.cfg.Sink, s.cfg.SinkCredential
 		return f, nil
 	}
 	if len(s.state.Triggers) > 0 {
@@ -268,6 +269,7 @@ func (s *source) tick(t time.Time) activities.Tick {
 		Source:          s.cfg.Source,
 		WorkflowID:      s.workflowID,
 		Sink:            s.cfg.Sink,
+		SinkCredential:  s.cfg.SinkCredential,
 		ContentMode:     s.cfg.ContentMode,
 		Data:            s.cfg.Data,
 		DataContentType: s.cfg.DataContentType,

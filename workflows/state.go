@@ -42,6 +42,8 @@ type State struct {
 	DeadLettered int64 `json:",omitempty"`
 	CaughtUp     int64 `json:",omitempty"`
 	Skipped      int64 `json:",omitempty"`
+	// LastRejection is the last tick that its sink refused for good.
+	LastRejection *RejectionStatus `json:",omitempty"`
 	// Abandoned counts the ticks a stop gave up on: in flight when its grace ended, and not
 	// delivered (those dead-lettered are counted in DeadLettered too).
 	Abandoned int64 `json:",omitempty"`

@@ -36,10 +36,13 @@ type Status struct {
 	Type   string `json:"type"`
 	Source string `json:"source"`
 	// Sink and DeadLetterSink have any password in them masked.
-	Sink            string `json:"sink"` // empty: the worker's sink
-	DeadLetterSink  string `json:"deadLetterSink,omitempty"`
-	ContentMode     string `json:"contentMode"`
-	DataContentType string `json:"dataContentType,omitempty"`
+	Sink           string `json:"sink"` // empty: the worker's sink
+	DeadLetterSink string `json:"deadLetterSink,omitempty"`
+	// SinkCredential and DeadLetterSinkCredential name the worker's credentials for them.
+	SinkCredential           string `json:"sinkCredential,omitempty"`
+	DeadLetterSinkCredential string `json:"deadLetterSinkCredential,omitempty"`
+	ContentMode              string `json:"contentMode"`
+	DataContentType          string `json:"dataContentType,omitempty"`
 
 	Anchor time.Time `json:"anchor"`
 	// Sequence is the last tick delivered or rejected.
@@ -52,6 +55,8 @@ type Status struct {
 	PendingTriggers int         `json:"pendingTriggers"`
 	// InFlight is the tick being sent, if one is: being retried, or waiting for a resume.
 	InFlight *TickStatus `json:"inFlight,omitempty"`
+	// LastRejection is the last tick that its sink refused for good, and why.
+	LastRejection *RejectionStatus `json:"lastRejection,omitempty"`
 
 	Delivered    int64 `json:"delivered"`
 	Retried      int64 `json:"retried"`
@@ -60,6 +65,16 @@ type Status struct {
 	CaughtUp     int64 `json:"caughtUp"`
 	Skipped      int64 `json:"skipped"`
 	Abandoned    int64 `json:"abandoned"`
+}
+
+// RejectionStatus is a tick that its sink refused for good: the sink's answer, or the worker's
+// reason (a sink outside --allowed-sinks, say).
+type RejectionStatus struct {
+	Sequence   int64  `json:"sequence"`
+	ID         string `json:"id"`
+	Sink       string `json:"sink"` // without user or password
+	StatusCode int    `json:"statusCode,omitempty"`
+	Reason     string `json:"reason"`
 }
 
 // TickStatus names a tick.
@@ -87,12 +102,13 @@ func (s *source) statusWith(n int) Status {
 		Stopping: s.state.Stopping, Finished: s.finished,
 		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
 		Type: c.Type, Source: c.Source, Sink: sink.Redact(c.Sink), DeadLetterSink: sink.Redact(c.DeadLetterSink),
+		SinkCredential: c.SinkCredential, DeadLetterSinkCredential: c.DeadLetterSinkCredential,
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,
 		PendingTriggers: len(s.state.Triggers),
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
-		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n),
+		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

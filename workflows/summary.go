@@ -88,8 +88,8 @@ func (c Config) Details() string {
 	}
 	line("type", "%s", c.Type)
 	line("source", "%s", c.Source)
-	line("sink", "%s", orText(sink.Redact(c.Sink), "the worker's"))
-	line("dead-letter sink", "%s", orText(sink.Redact(c.DeadLetterSink), "none"))
+	line("sink", "%s", WithCredential(orText(sink.Redact(c.Sink), "the worker's"), c.SinkCredential))
+	line("dead-letter sink", "%s", WithCredential(orText(sink.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
 	line("content mode", "%s", c.ContentMode)
 	if c.Data == nil {
 		line("data", `the default {"Id","JobId"}`)
@@ -175,4 +175,12 @@ func clip(s string, limit int) string {
 		cut--
 	}
 	return s[:cut] + mark
+}
+
+// WithCredential adds the name of a sink's credential to it, if it has one.
+func WithCredential(sink, credential string) string {
+	if credential == "" {
+		return sink
+	}
+	return sink + " (credential " + credential + ")"
 }

@@ -55,8 +55,10 @@ type ConfigPatch struct {
 	Catchup       *CatchupPolicy `json:",omitempty"`
 	CatchupWindow *time.Duration `json:",omitempty"`
 	Sink          *string        `json:",omitempty"`
-	Type          *string        `json:",omitempty"`
-	Source        *string        `json:",omitempty"`
+	// SinkCredential replaces the sink's credential name; "" removes it. A new Sink keeps it.
+	SinkCredential *string `json:",omitempty"`
+	Type           *string `json:",omitempty"`
+	Source         *string `json:",omitempty"`
 }
 
 // Empty reports whether the patch changes nothing.
@@ -75,6 +77,7 @@ func (p ConfigPatch) Apply(c Config) Config {
 	set(&c.Catchup, p.Catchup)
 	set(&c.CatchupWindow, p.CatchupWindow)
 	set(&c.Sink, p.Sink)
+	set(&c.SinkCredential, p.SinkCredential)
 	set(&c.Type, p.Type)
 	set(&c.Source, p.Source)
 	return c
@@ -188,7 +191,7 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 		s.logger.Info("schedule changed", "interval", s.cfg.Interval, "cron", s.cfg.Cron,
 			"timezone", s.cfg.Timezone, "skippedOwed", owed)
 	}
-	if s.cfg.Sink != old.Sink {
+	if s.cfg.Sink != old.Sink || s.cfg.SinkCredential != old.SinkCredential {
 		s.redirect = true
 	}
 	s.woken = true

@@ -13,20 +13,21 @@ import (
 // OIDC sink authentication on.
 const DefaultOIDCTokenFile = "/oidc/token"
 
-// oidcTransport adds "Authorization: Bearer <token>" to every request, the token read from file
-// at each request, since Knative rotates it. No file, no header. A file that exists but cannot
+// oidcTransport adds "Authorization: Bearer <token>" to the requests that the policy lets the
+// token go to (Policy.tokenAllowed), the token read from the policy's file at each request, since
+// Knative rotates it. No file, no header. A file that exists but cannot
 // be read, or is empty (being written, say), fails the request: sending it without the token
 // would get a 401, which is a rejection for good. The token is never put in an error.
 type oidcTransport struct {
-	file string
-	base http.RoundTripper
+	policy Policy
+	base   http.RoundTripper
 }
 
 func (t oidcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.tokenFor(req) {
 		return t.base.RoundTrip(req)
 	}
-	token, err := readToken(t.file)
+	token, err := readToken(t.policy.TokenFile)
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -39,11 +40,11 @@ func (t oidcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// tokenFor reports whether req may carry the token: the first request to the sink, or a redirect
-// to the first request's origin (scheme, host and port). A redirect to any other origin gets no
-// token, as checkRedirect sends it no other credentials.
+// tokenFor reports whether req may carry the token: the policy allows it, and req is the first
+// request to the sink or a redirect to the first request's origin (scheme, host and port). A
+// redirect to any other origin gets no token, as checkRedirect sends it no other credentials.
 func (t oidcTransport) tokenFor(req *http.Request) bool {
-	if t.file == "" {
+	if !t.policy.tokenAllowed(req) {
 		return false
 	}
 	first := req

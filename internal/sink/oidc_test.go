@@ -97,7 +97,7 @@ func TestOIDCToken(t *testing.T) {
 			roots := x509.NewCertPool()
 			roots.AddCert(first.Certificate())
 			roots.AddCert(final.Certificate())
-			c := NewHTTPClient(roots, 5*time.Second, path)
+			c := NewHTTPClient(roots, 5*time.Second, Policy{Home: first.URL, TokenFile: path})
 			resp, err := c.Post(first.URL, "application/json", strings.NewReader(`{}`))
 			if tt.wantErr != "" {
 				if err == nil {
@@ -130,7 +130,7 @@ func TestOIDCTokenIsReadAtEachRequest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "token")
 	roots := x509.NewCertPool()
 	roots.AddCert(s.Certificate())
-	c := NewHTTPClient(roots, 5*time.Second, path)
+	c := NewHTTPClient(roots, 5*time.Second, Policy{Home: s.URL, TokenFile: path})
 	for _, tok := range []string{"", "first", "second", ""} {
 		if tok == "" {
 			_ = os.Remove(path)
@@ -176,10 +176,10 @@ func TestOIDCTokenFollowsTheFirstOrigin(t *testing.T) {
 		{name: "first request", hops: []string{"https://sink.example.com/in"}, want: true},
 		{name: "same origin", hops: []string{"https://sink.example.com/", "https://sink.example.com/in"}, want: true},
 		{name: "explicit default port", hops: []string{"https://sink.example.com/", "https://sink.example.com:443/in"}, want: true},
-		{name: "host in another case", hops: []string{"http://Sink.example.com/", "http://sink.example.com/in"}, want: true},
-		{name: "back on the first origin", hops: []string{"http://sink:8080/", "http://other:8080/", "http://sink:8080/in"}, want: true},
-		{name: "another port", hops: []string{"http://sink:8080/", "http://sink:8081/in"}},
-		{name: "another scheme, same host and port", hops: []string{"http://sink:8443/", "https://sink:8443/in"}},
+		{name: "host in another case", hops: []string{"https://Sink.example.com/", "https://sink.example.com/in"}, want: true},
+		{name: "back on the first origin", hops: []string{"https://sink:8443/", "https://other:8443/", "https://sink:8443/in"}, want: true},
+		{name: "another port", hops: []string{"https://sink:8443/", "https://sink:8444/in"}},
+		{name: "another scheme, same host and port", hops: []string{"https://sink:8443/", "http://sink:8443/in"}},
 		{name: "another host", hops: []string{"https://sink.example.com/", "https://evil.example.com/in"}},
 		{name: "a subdomain", hops: []string{"https://example.com/", "https://sink.example.com/in"}},
 	}
@@ -193,8 +193,48 @@ func TestOIDCTokenFollowsTheFirstOrigin(t *testing.T) {
 				}
 				req = next
 			}
-			if got := (oidcTransport{file: "/oidc/token"}).tokenFor(req); got != tt.want {
+			policy := Policy{Home: tt.hops[0], TokenFile: "/oidc/token", TokenOrigins: Origins{"https://other:8443"}}
+			if got := (oidcTransport{policy: policy}).tokenFor(req); got != tt.want {
 				t.Errorf("tokenFor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestOIDCTokenGoesOnlyToItsAudience: the token is for the worker's own sink, and for the origins
+// allowed explicitly, over https or to this machine; a sink with credentials of its own gets those.
+func TestOIDCTokenGoesOnlyToItsAudience(t *testing.T) {
+	explicit := Origins{"https://other.example.com:443", "http://plain.example.com:80"}
+	tests := []struct {
+		name, home, url, header string
+		noFile                  bool
+		want                    bool
+	}{
+		{name: "the worker's sink", home: "https://broker.example.com/ns/default", url: "https://broker.example.com/in", want: true},
+		{name: "an origin allowed explicitly", home: "https://broker.example.com", url: "https://other.example.com/x", want: true},
+		{name: "a source's own sink elsewhere", home: "https://broker.example.com", url: "https://evil.example.com/in"},
+		{name: "no worker sink", url: "https://evil.example.com/in"},
+		{name: "the worker's sink over http", home: "http://broker.example.com", url: "http://broker.example.com/in"},
+		{name: "an explicit origin over http", home: "https://broker.example.com", url: "http://plain.example.com/in"},
+		{name: "loopback over http", home: "http://127.0.0.1:8080", url: "http://127.0.0.1:8080/in", want: true},
+		{name: "localhost over http", home: "http://localhost:8080", url: "http://localhost:8080/in", want: true},
+		{name: "IPv6 loopback over http", home: "http://[::1]:8080", url: "http://[::1]:8080/in", want: true},
+		{name: "a user in the URL wins", home: "https://broker.example.com", url: "https://u:p@broker.example.com/in"},
+		{name: "an Authorization header wins", home: "https://broker.example.com", url: "https://broker.example.com/in", header: "Basic eDp5"},
+		{name: "no token file", home: "https://broker.example.com", url: "https://broker.example.com/in", noFile: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Policy{Home: tt.home, TokenFile: "/oidc/token", TokenOrigins: explicit}
+			if tt.noFile {
+				p.TokenFile = ""
+			}
+			req := httptest.NewRequest(http.MethodPost, tt.url, nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			if got := p.tokenAllowed(req); got != tt.want {
+				t.Errorf("tokenAllowed = %v, want %v", got, tt.want)
 			}
 		})
 	}

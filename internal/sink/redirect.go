@@ -2,10 +2,8 @@ package sink
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // MaxRedirects bounds the 307 and 308 redirects that one delivery attempt follows.
@@ -35,10 +33,11 @@ func (e *RedirectError) Error() string {
 //     reject the tick for good. To any other origin no credentials go: no user and password, no
 //     Authorization or cookie header (net/http keeps those for the same host on another port or
 //     scheme, and for its subdomains), and no OIDC token (oidcTransport.tokenFor).
-func checkRedirect(req *http.Request, via []*http.Request) error {
+//   - A hop to an origin that the policy does not allow is not followed.
+func (p Policy) checkRedirect(req *http.Request, via []*http.Request) error {
 	first, resp := via[0], req.Response // the redirect: net/http always sets it
 	refuse := func(format string, args ...any) error {
-		return &RedirectError{StatusCode: resp.StatusCode, Status: resp.Status, Location: req.URL.Redacted(),
+		return &RedirectError{StatusCode: resp.StatusCode, Status: resp.Status, Location: RedactURL(req.URL),
 			Reason: fmt.Sprintf(format, args...)}
 	}
 	switch status := resp.StatusCode; {
@@ -52,6 +51,8 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return refuse("redirect loop")
 	case len(via) > MaxRedirects:
 		return refuse("more than %d redirects", MaxRedirects)
+	case !p.allows(req.URL):
+		return refuse("%v", &NotAllowedError{Origin: origin(req.URL)})
 	}
 	// net/http adds a Referer to every hop: the sink gets the same headers again instead.
 	req.Header.Del("Referer")
@@ -96,23 +97,4 @@ func withoutUser(u *url.URL) string {
 	c := *u
 	c.User, c.Fragment, c.RawFragment = nil, "", ""
 	return c.String()
-}
-
-// sameOrigin reports whether a and b have the same origin: scheme, host and port, the port
-// defaulting to the scheme's.
-func sameOrigin(a, b *url.URL) bool {
-	return origin(a) == origin(b)
-}
-
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	switch {
-	case port != "":
-	case scheme == "http":
-		port = "80"
-	case scheme == "https":
-		port = "443"
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }

@@ -98,6 +98,7 @@ func TestRedirects(t *testing.T) {
 		user      bool   // the sink URL carries cron:s3cret
 		header    string // an Authorization header on the POST
 		token     bool   // an OIDC token file exists
+		onlyFirst bool   // the policy allows the first server's origin only
 		hops      func(first, other string) map[string]hop
 		wantAt    string // the server that gets the POST at /in; "" for none
 		wantAuth  string // its Authorization header there
@@ -154,6 +155,12 @@ func TestRedirects(t *testing.T) {
 		{name: "https to http is refused", firstTLS: true, user: true, hops: func(_, other string) map[string]hop {
 			return map[string]hop{"first /": {307, other + "/in"}}
 		}, wantErr: "from https to http", wantCode: 307, wantHops: 1, wantNoPwd: password},
+		{name: "307 to an origin outside the allowed sinks is not followed", onlyFirst: true, hops: func(_, other string) map[string]hop {
+			return map[string]hop{"first /": {307, other + "/in"}}
+		}, wantErr: "is not in the allowed sinks", wantCode: 307, wantHops: 1},
+		{name: "307 within the allowed sinks is followed", onlyFirst: true, hops: func(first, _ string) map[string]hop {
+			return map[string]hop{"first /": {307, first + "/in"}}
+		}, wantAt: "first", wantHops: 2},
 		{name: "a loop onto itself", user: true, hops: func(first, _ string) map[string]hop {
 			return map[string]hop{"first /": {307, first + "/"}}
 		}, wantErr: "redirect loop", wantCode: 307, wantHops: 1, wantNoPwd: password},
@@ -194,7 +201,11 @@ func TestRedirects(t *testing.T) {
 				req.Header.Set("Authorization", tt.header)
 			}
 
-			resp, err := NewHTTPClient(roots, 5*time.Second, tokenFile).Do(req)
+			policy := Policy{Home: s.first.URL, TokenFile: tokenFile}
+			if tt.onlyFirst {
+				policy = Policy{Allowed: Origins{OriginOf(s.first.URL)}}
+			}
+			resp, err := NewHTTPClient(roots, 5*time.Second, policy).Do(req)
 			if err == nil {
 				resp.Body.Close()
 			}

@@ -28,13 +28,27 @@ func ParseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// Redact shows a sink URL in logs with any password in it masked.
+// Redact shows a sink URL in logs with any password in it masked, and a user name given without
+// a password too: that is how a token is put in a URL.
 func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.User == nil {
 		return s
 	}
-	return u.Redacted()
+	return RedactURL(u)
+}
+
+// RedactURL is Redact for a parsed URL.
+func RedactURL(u *url.URL) string {
+	if _, hasPassword := u.User.Password(); hasPassword {
+		return u.Redacted()
+	}
+	if u.User == nil {
+		return u.String()
+	}
+	c := *u
+	c.User = url.User("xxxxx")
+	return c.String()
 }
 
 // WithoutUserinfo is a sink URL with no user and no password in it, for a party other than
@@ -71,14 +85,14 @@ const DefaultRequestTimeout = 10 * time.Second
 // reused across deliveries, a timeout on every attempt, no retries of its own (Temporal's retry
 // policy is the only retry layer). It follows only the redirects that resend the same POST (307
 // and 308, at most MaxRedirects, never from https to http, credentials only to the first
-// request's origin) and returns a *RedirectError for any other. roots may be nil for the system
-// pool. When tokenFile exists, every request carries its content as an OIDC bearer token; an
-// empty tokenFile turns that off.
-func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, tokenFile string) *http.Client {
+// request's origin, never to an origin the policy does not allow) and returns a *RedirectError
+// for any other. roots may be nil for the system pool. The OIDC token in the policy's file goes
+// only where the policy lets it (see Policy.TokenOrigins).
+func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, p Policy) *http.Client {
 	return &http.Client{
 		Timeout:       timeout,
-		CheckRedirect: checkRedirect,
-		Transport: oidcTransport{file: tokenFile, base: &http.Transport{
+		CheckRedirect: p.checkRedirect,
+		Transport: oidcTransport{policy: p, base: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},

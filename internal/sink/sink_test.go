@@ -110,7 +110,7 @@ func TestRedact(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"http://events:8080/in", "http://events:8080/in"},
 		{"https://user:s3cret@sink.example.com/x", "https://user:xxxxx@sink.example.com/x"},
-		{"https://token@sink.example.com", "https://token@sink.example.com"},
+		{"https://token@sink.example.com", "https://xxxxx@sink.example.com"},
 		{"not a url %%", "not a url %%"},
 	}
 	for _, tt := range tests {

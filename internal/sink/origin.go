@@ -1,0 +1,84 @@
+package sink
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Origins is a set of origins (scheme, host and port), written as origin writes them.
+type Origins []string
+
+// ParseOrigins reads a comma-separated list of http or https origins, such as
+// "https://broker.example.com,http://localhost:8080". An empty list gives nil.
+func ParseOrigins(list string) (Origins, error) {
+	var o Origins
+	for _, entry := range strings.Split(list, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		u, err := ParseURL(entry)
+		if err == nil && (u.User != nil || strings.TrimSuffix(u.EscapedPath(), "/") != "" || u.RawQuery != "" || u.Fragment != "") {
+			err = fmt.Errorf("must be an origin only: scheme, host and port")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: %w, such as https://broker.example.com", entry, err)
+		}
+		o = append(o, origin(u))
+	}
+	return o, nil
+}
+
+// Contains reports whether u's origin is in o.
+func (o Origins) Contains(u *url.URL) bool {
+	want := origin(u)
+	for _, have := range o {
+		if have == want {
+			return true
+		}
+	}
+	return false
+}
+
+// String is the list as ParseOrigins reads it.
+func (o Origins) String() string { return strings.Join(o, ",") }
+
+// OriginOf is the origin of a sink URL, as Origins holds it; "" if it is not a URL.
+func OriginOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return origin(u)
+}
+
+// sameOrigin reports whether a and b have the same origin: scheme, host and port, the port
+// defaulting to the scheme's.
+func sameOrigin(a, b *url.URL) bool {
+	return origin(a) == origin(b)
+}
+
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	switch {
+	case port != "":
+	case scheme == "http":
+		port = "80"
+	case scheme == "https":
+		port = "443"
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// loopback reports whether u's host is this machine: localhost or a loopback address.
+func loopback(u *url.URL) bool {
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -84,6 +84,7 @@ func TestBaseStartsTheSourceBeforeTheWorker(t *testing.T) {
 	worker := container(t, pod.Containers, "worker")
 	for name, value := range map[string]string{
 		"TEMPORAL_ADDRESS": "temporal:7233", "TEMPORAL_NAMESPACE": "default", "TEMPORAL_TASK_QUEUE": "hello-cron",
+		"ALLOWED_SINKS": "http://hello-events.hello-cron.svc.cluster.local", // no source posts elsewhere
 	} {
 		for _, c := range []corev1.Container{starter, worker} {
 			if got := env(t, c, name).Value; got != value {

@@ -102,15 +102,13 @@ func listed(t *testing.T, c client.Client, query string) []string {
 // TestTemporalToolsShowTheSource starts a source with the starter and reads it back the way
 // Temporal's tools do, with no client of ours: the static summary and details of the start,
 // the current details as it runs, and the search attributes that visibility queries and
-// `starter list --paused` filter on. Sink passwords stay masked everywhere.
+// `starter list --paused` filter on. The sink's credential shows by name only.
 func TestTemporalToolsShowTheSource(t *testing.T) {
 	sink := &eventSink{}
 	srv := httptest.NewServer(sink)
 	defer srv.Close()
-	sinkURL := strings.Replace(srv.URL, "http://", "http://cron:s3cret@", 1)
-	masked := strings.Replace(srv.URL, "http://", "http://cron:xxxxx@", 1)
 	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr)
+	startProc(t, "worker", "--address", addr, "--sink-credentials", credentialsDir(t, srv.URL, "cron", "s3cret"))
 	const id = "described"
 	noSecret := func(what, s string) {
 		t.Helper()
@@ -119,18 +117,18 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 		}
 	}
 
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", sinkURL); !ok {
+	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", srv.URL, "--sink-credential", "events-auth"); !ok {
 		t.Fatalf("start: %s", out)
 	}
 	c := dialSDK(t, addr) // the starter waited for the devserver
 	sink.waitFor(t, 2, time.Minute)
 
 	summary, details := userMetadata(t, c, id)
-	wantSummary := "cron source every 1s → " + masked + " (com.hello.cron-event from urn:hello-com:cron-source)"
+	wantSummary := "cron source every 1s → " + srv.URL + " (com.hello.cron-event from urn:hello-com:cron-source)"
 	if summary != wantSummary {
 		t.Errorf("summary %q, want %q", summary, wantSummary)
 	}
-	for _, w := range []string{"- schedule: every 1s\n", "- sink: " + masked + "\n", "- catch-up: all\n"} {
+	for _, w := range []string{"- schedule: every 1s\n", "- sink: " + srv.URL + " (credential events-auth)\n", "- catch-up: all\n"} {
 		if !strings.Contains(details, w) {
 			t.Errorf("details lack %q:\n%s", w, details)
 		}
@@ -151,7 +149,7 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 
 	// Search attributes: set at the start, then upserted by pause, update and resume.
 	running := fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", id)
-	if ids := listed(t, c, running+" AND CronSourceSchedule = 'every 1s' AND CronSourceSink = '"+masked+"'"); len(ids) != 1 {
+	if ids := listed(t, c, running+" AND CronSourceSchedule = 'every 1s' AND CronSourceSink = '"+srv.URL+"'"); len(ids) != 1 {
 		t.Errorf("schedule and sink query found %v, want %s", ids, id)
 	}
 	if ids := listed(t, c, running+" AND CronSourcePaused = true"); len(ids) != 0 {

@@ -224,3 +224,14 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(fmt.Errorf("write %s: %w", path, err))
 	}
 }
+
+// credentialsDir is a worker's --sink-credentials folder with one credential, events-auth: basic
+// auth for the origin of sinkURL.
+func credentialsDir(t *testing.T, sinkURL, user, password string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "credentials")
+	writeFile(t, filepath.Join(dir, "events-auth", "origin"), sinkURL)
+	writeFile(t, filepath.Join(dir, "events-auth", "username"), user)
+	writeFile(t, filepath.Join(dir, "events-auth", "password"), password)
+	return dir
+}

@@ -102,7 +102,7 @@ func (f *scheduleFlags) checkSinks(fs *pflag.FlagSet, lookupEnv func(string) (st
 				"give the worker a credential and name it with --%s-credential (docs/security.md)", flag, sink.Redact(value), flag)
 		}
 		if err := policy.Check(value); err != nil {
-			return fmt.Errorf("invalid --%s %q: %w (--allowed-sinks)", flag, value, err)
+			return fmt.Errorf("invalid --%s %q: %w (%s)", flag, value, err, envflag.Source(fs, "allowed-sinks", lookupEnv))
 		}
 	}
 	return nil

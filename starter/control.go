@@ -82,8 +82,8 @@ func controlCommands(r *root) []*cobra.Command {
 			flags: sched.add,
 			args: func(cmd *cobra.Command) ([]any, error) {
 				p, err := sched.patch(cmd.Flags())
-				if err == nil && p.Sink != nil {
-					err = sched.checkSinks(cmd.Flags(), r.lookupEnv, [2]string{"sink", *p.Sink})
+				if err == nil {
+					err = sched.checkSinks(cmd.Flags(), r.lookupEnv, [2]string{"sink", sched.sink})
 				}
 				return []any{p}, err
 			},

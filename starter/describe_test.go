@@ -138,3 +138,39 @@ func TestListText(t *testing.T) {
 		t.Errorf("note %q, want why src did not answer", note)
 	}
 }
+
+// TestDescribeSinkRows: describe names each sink's credential and the last rejection.
+func TestDescribeSinkRows(t *testing.T) {
+	rejection := &workflows.RejectionStatus{Sequence: 7, ID: "run-7", Sink: "https://b.example.com/in", StatusCode: 403,
+		Reason: "sink rejected the event: 403 Forbidden"}
+	byWorkersSink := *rejection
+	byWorkersSink.Sink = ""
+	tests := []struct {
+		name string
+		st   workflows.Status
+		want map[string]string
+	}{
+		{"defaults", workflows.Status{}, map[string]string{
+			"sink": "(the worker's)", "dead-letter sink": "none", "last rejection": "none"}},
+		{"credentials and a rejection", workflows.Status{Sink: "https://b.example.com/in", SinkCredential: "broker",
+			DeadLetterSink: "https://dls.example.com/", DeadLetterSinkCredential: "dls", LastRejection: rejection}, map[string]string{
+			"sink": "https://b.example.com/in (credential broker)", "dead-letter sink": "https://dls.example.com/ (credential dls)",
+			"last rejection": "tick 7 (id run-7) by https://b.example.com/in: sink rejected the event: 403 Forbidden"}},
+		{"the worker's sink with a credential, rejected", workflows.Status{SinkCredential: "home", LastRejection: &byWorkersSink},
+			map[string]string{"sink": "(the worker's) (credential home)",
+				"last rejection": "tick 7 (id run-7) by the worker's sink: sink rejected the event: 403 Forbidden"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows := map[string]string{}
+			for _, r := range append(configRows(tt.st), progressRows(report{Status: tt.st}, false)...) {
+				rows[r[0]] = r[1]
+			}
+			for name, want := range tt.want {
+				if rows[name] != want {
+					t.Errorf("row %q = %q, want %q", name, rows[name], want)
+				}
+			}
+		})
+	}
+}

@@ -80,7 +80,7 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	}
 	if o.sink != "" {
 		if _, err := sink.ParseURL(o.sink); err != nil {
-			return fmt.Errorf("invalid %s %q: %w", envflag.Source(cmd.Flags(), "sink", lookupEnv), o.sink, err)
+			return fmt.Errorf("invalid %s %q: %w", envflag.Source(cmd.Flags(), "sink", lookupEnv), sink.Redact(o.sink), err)
 		}
 	}
 	if o.deliveryTimeout <= 0 || o.deliveryTimeout >= workflows.AttemptTimeout {

@@ -138,6 +138,87 @@ func TestCommandOIDCTokenFile(t *testing.T) {
 	}
 }
 
+// TestCommandSinkPolicy: --allowed-sinks, --oidc-token-origins and --sink-credentials, or their
+// variables, are checked at start: a bad one gives one line naming the flag or variable, with no
+// secret in it (a password or token put in an origin by mistake, a credential's files).
+func TestCommandSinkPolicy(t *testing.T) {
+	const secret, token = "pa55-s3cret", "t0k3n"
+	dir := t.TempDir()
+	credential := func(folder, name string, files map[string]string) string {
+		p := filepath.Join(dir, folder)
+		if err := os.MkdirAll(filepath.Join(p, name), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for f, content := range files {
+			if err := os.WriteFile(filepath.Join(p, name, f), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	good := credential("good", "broker", map[string]string{"origin": "https://broker.example.com", "username": "cron", "password": secret})
+	malformed := credential("malformed", "broken", map[string]string{"origin": "https://broker.example.com", "password": secret})
+	badOrigin := credential("bad-origin", "broken", map[string]string{"origin": "https://cron:" + secret + "@broker.example.com", "token": token})
+	missing := filepath.Join(dir, "missing")
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string // a prefix; "" means accepted
+	}{
+		{name: "allowed sinks and credentials", args: []string{"--allowed-sinks", "https://broker.example.com, http://localhost:8080",
+			"--oidc-token-origins", "https://broker.example.com", "--sink-credentials", good}},
+		{name: "--allowed-sinks not http", args: []string{"--allowed-sinks", "ftp://broker"},
+			wantErr: `invalid --allowed-sinks: entry "ftp://broker": must be an http or https URL`},
+		{name: "--allowed-sinks with a path", args: []string{"--allowed-sinks", "https://broker.example.com/in"},
+			wantErr: `invalid --allowed-sinks: entry "https://broker.example.com/in": must be an origin only`},
+		{name: "--allowed-sinks with a password", args: []string{"--allowed-sinks", "https://cron:" + secret + "@broker.example.com"},
+			wantErr: `invalid --allowed-sinks: entry "https://cron:xxxxx@broker.example.com": must be an origin only`},
+		{name: "ALLOWED_SINKS not a URL", env: map[string]string{"ALLOWED_SINKS": "broker"},
+			wantErr: `invalid ALLOWED_SINKS: entry "broker": must be an http or https URL`},
+		{name: "--allowed-sinks beats ALLOWED_SINKS", args: []string{"--allowed-sinks", "https://broker.example.com"},
+			env: map[string]string{"ALLOWED_SINKS": "broker"}},
+		{name: "--oidc-token-origins with a path", args: []string{"--oidc-token-origins", "https://broker.example.com/in"},
+			wantErr: `invalid --oidc-token-origins: entry "https://broker.example.com/in": must be an origin only`},
+		{name: "OIDC_TOKEN_ORIGINS with a token", env: map[string]string{"OIDC_TOKEN_ORIGINS": "https://" + token + "@broker.example.com"},
+			wantErr: `invalid OIDC_TOKEN_ORIGINS: entry "https://xxxxx@broker.example.com": must be an origin only`},
+		{name: "--sink-credentials missing", args: []string{"--sink-credentials", missing},
+			wantErr: `invalid --sink-credentials "` + missing + `": read the folder: open ` + missing + `: no such file or directory`},
+		{name: "SINK_CREDENTIALS missing", env: map[string]string{"SINK_CREDENTIALS": missing},
+			wantErr: `invalid SINK_CREDENTIALS "` + missing + `": read the folder`},
+		{name: "--sink-credentials with a malformed credential", args: []string{"--sink-credentials", malformed},
+			wantErr: `invalid --sink-credentials "` + malformed + `": sink credential "broken": needs both username and password`},
+		{name: "SINK_CREDENTIALS with a password in an origin", env: map[string]string{"SINK_CREDENTIALS": badOrigin},
+			wantErr: `invalid SINK_CREDENTIALS "` + badOrigin + `": sink credential "broken": file origin: entry "https://cron:xxxxx@`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := runCommand(t, tt.args, tt.env, &stderr)
+			for _, s := range []string{secret, token} {
+				if strings.Contains(fmt.Sprint(err), s) || strings.Contains(stderr.String(), s) {
+					t.Errorf("%q shows: err %v, logs:\n%s", s, err, stderr.String())
+				}
+			}
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("err = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
+				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
+			}
+			if stderr.Len() != 0 {
+				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
+			}
+		})
+	}
+}
+
 // runCommand runs the worker command with args, no metrics endpoint and a cancelled context: a
 // command that gets past validation stops at once, at its dial, and returns nil.
 func runCommand(t *testing.T, args []string, env map[string]string, stderr *bytes.Buffer) error {

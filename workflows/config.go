@@ -132,7 +132,7 @@ func (c Config) Validate() error {
 			continue
 		}
 		if _, err := sink.ParseURL(u.value); err != nil {
-			return &FieldError{u.field, u.value, err.Error()}
+			return &FieldError{u.field, sink.Redact(u.value), err.Error()}
 		}
 	}
 	for _, n := range []struct{ field, value string }{{"sink-credential", c.SinkCredential},

@@ -143,7 +143,8 @@ func TestParseOrigins(t *testing.T) {
 		{in: "http://[::1]", want: "http://[::1]:80"},
 		{in: "ftp://a", wantErr: `entry "ftp://a": must be an http or https URL`},
 		{in: "https://a/in", wantErr: "must be an origin only"},
-		{in: "https://u:p@a", wantErr: "must be an origin only"},
+		{in: "https://u:s3cret@a", wantErr: `entry "https://u:xxxxx@a": must be an origin only`},
+		{in: "https://t0k3n@a", wantErr: `entry "https://xxxxx@a": must be an origin only`},
 		{in: "https://a?x=1", wantErr: "must be an origin only"},
 		{in: "broker", wantErr: "must be an http or https URL"},
 	}

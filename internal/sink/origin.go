@@ -24,7 +24,8 @@ func ParseOrigins(list string) (Origins, error) {
 			err = fmt.Errorf("must be an origin only: scheme, host and port")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("entry %q: %w, such as https://broker.example.com", entry, err)
+			// Redact: a user and password put in the list by mistake are not shown.
+			return nil, fmt.Errorf("entry %q: %w, such as https://broker.example.com", Redact(entry), err)
 		}
 		o = append(o, origin(u))
 	}

@@ -37,8 +37,8 @@ func (e *RedirectError) Error() string {
 func (p Policy) checkRedirect(req *http.Request, via []*http.Request) error {
 	first, resp := via[0], req.Response // the redirect: net/http always sets it
 	refuse := func(format string, args ...any) error {
-		return &RedirectError{StatusCode: resp.StatusCode, Status: resp.Status, Location: RedactURL(req.URL),
-			Reason: fmt.Sprintf(format, args...)}
+		return &RedirectError{StatusCode: resp.StatusCode, Status: resp.Status,
+			Location: RedactURL(pointedTo(req.URL, via[len(via)-1].URL)), Reason: fmt.Sprintf(format, args...)}
 	}
 	switch status := resp.StatusCode; {
 	case status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect:
@@ -72,6 +72,18 @@ func (p Policy) checkRedirect(req *http.Request, via []*http.Request) error {
 		req.Header.Del(name)
 	}
 	return nil
+}
+
+// pointedTo is u, where a redirect of prev points, without the user and password that net/http
+// copied from prev when the Location named none (a relative one): they are the sink's own, and a
+// RedirectError's message goes into Temporal history.
+func pointedTo(u, prev *url.URL) *url.URL {
+	if u.User == nil || prev.User == nil || u.User.String() != prev.User.String() {
+		return u
+	}
+	c := *u
+	c.User = nil
+	return &c
 }
 
 func anyHTTPS(via []*http.Request) bool {

@@ -117,6 +117,9 @@ func TestRedirects(t *testing.T) {
 		{name: "303 is not followed", user: true, hops: func(first, other string) map[string]hop {
 			return map[string]hop{"first /": {303, withUser(first+"/in", "dest", "hunter2")}}
 		}, wantErr: "only a 307 or 308 keeps the POST", wantCode: 303, wantMask: true, wantHops: 1},
+		{name: "a relative 302 shows no user of the sink", user: true, hops: func(string, string) map[string]hop {
+			return map[string]hop{"first /": {302, "/in"}}
+		}, wantErr: "only a 307 or 308 keeps the POST", wantCode: 302, wantHops: 1, wantNoPwd: "cron"},
 		{name: "307 to the same origin keeps the basic auth", user: true, hops: func(first, _ string) map[string]hop {
 			return map[string]hop{"first /": {307, first + "/in"}}
 		}, wantAt: "first", wantAuth: basicAuth, wantHops: 2},

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -30,9 +31,17 @@ func ParseURL(s string) (*url.URL, error) {
 
 // Redact shows a sink URL in logs with any password in it masked, and a user name given without
 // a password too: that is how a token is put in a URL.
+// A string that does not parse as a URL has whatever comes between "://" and its last "@" masked.
 func Redact(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	switch {
+	case err != nil:
+		scheme, rest, found := strings.Cut(s, "://")
+		if at := strings.LastIndex(rest, "@"); found && at >= 0 {
+			return scheme + "://xxxxx" + rest[at:]
+		}
+		return s
+	case u.User == nil:
 		return s
 	}
 	return RedactURL(u)

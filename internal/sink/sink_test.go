@@ -112,6 +112,8 @@ func TestRedact(t *testing.T) {
 		{"https://user:s3cret@sink.example.com/x", "https://user:xxxxx@sink.example.com/x"},
 		{"https://token@sink.example.com", "https://xxxxx@sink.example.com"},
 		{"not a url %%", "not a url %%"},
+		{"http://u:pw@[bad", "http://xxxxx@[bad"},
+		{"http://tok3n@host:port:x/%zz", "http://xxxxx@host:port:x/%zz"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {

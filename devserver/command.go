@@ -27,6 +27,7 @@ type options struct {
 	port       int
 	uiPort     int
 	headless   bool
+	uiWrite    bool
 	namespaces []string
 	stock      bool
 	timerShift time.Duration
@@ -49,6 +50,9 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 			if cmd.Flags().Changed("ui-port") && o.headless {
 				return fmt.Errorf("invalid --ui-port: cannot be used with --headless")
 			}
+			if o.uiWrite && o.headless {
+				return fmt.Errorf("invalid --ui-write-actions: cannot be used with --headless")
+			}
 			return o.run(cmd, stdout, stderr)
 		},
 	}
@@ -59,11 +63,12 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.IntVar(&o.port, "port", 7233, "frontend gRPC port")
 	fs.IntVar(&o.uiPort, "ui-port", 0, "Web UI port, on the same --ip (default --port + 1000)")
 	fs.BoolVar(&o.headless, "headless", false, "serve no Web UI")
+	fs.BoolVar(&o.uiWrite, "ui-write-actions", false, "let the Web UI start, signal, cancel, terminate and reset workflows (default: read-only)")
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
 	fs.BoolVar(&o.stock, "stock-settings", false, "use Temporal's stock dev-server settings (rollback journal, default timer shift), for benchmarks")
 	fs.DurationVar(&o.timerShift, "timer-shift", temporalite.DefaultTimerShift, "history.timerProcessorMaxTimeShift: how late a timer may fire")
 	o.log.AddFlags(fs, "warn")
-	cmd.AddCommand(newHealthCommand())
+	cmd.AddCommand(newHealthCommand(), newBackupCommand(stdout))
 	return cmd
 }
 
@@ -129,7 +134,7 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 	}
 	var ui *webui.Server
 	if !o.headless {
-		ui, err = webui.Start(webui.Config{IP: o.ip, Port: uiPort, Frontend: srv.Addr()})
+		ui, err = webui.Start(webui.Config{IP: o.ip, Port: uiPort, Frontend: srv.Addr(), WriteActions: o.uiWrite})
 		var listenErr *webui.ListenError
 		switch {
 		case errors.As(err, &listenErr):

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWebUIPort(t *testing.T) {
@@ -36,5 +42,48 @@ func TestWebUIPort(t *testing.T) {
 				t.Errorf("webUIPort = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// The Web UI is read-only unless --ui-write-actions: its settings tell the page to hide the
+// write actions (webui's tests show that its API refuses them too).
+func TestUIWriteActionsFlag(t *testing.T) {
+	tests := []struct {
+		name         string
+		args         []string
+		wantDisabled bool
+	}{
+		{name: "default", wantDisabled: true},
+		{name: "--ui-write-actions", args: []string{"--ui-write-actions"}, wantDisabled: false},
+		{name: "--ui-write-actions=false", args: []string{"--ui-write-actions=false"}, wantDisabled: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uiPort := freePort(t)
+			dev := startDevserver(t, append([]string{"--ephemeral", "--port", fmt.Sprint(freePort(t)),
+				"--ui-port", fmt.Sprint(uiPort)}, tt.args...)...)
+			defer dev.stop(t)
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/settings", uiPort))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var settings struct{ DisableWriteActions bool }
+			if err := json.NewDecoder(resp.Body).Decode(&settings); err != nil {
+				t.Fatalf("GET /api/v1/settings: %d: %v", resp.StatusCode, err)
+			}
+			if settings.DisableWriteActions != tt.wantDisabled {
+				t.Errorf("DisableWriteActions = %v, want %v", settings.DisableWriteActions, tt.wantDisabled)
+			}
+		})
+	}
+}
+
+func TestUIWriteActionsNeedsTheUI(t *testing.T) {
+	cmd := newCommand(io.Discard, io.Discard)
+	cmd.SetArgs([]string{"--ephemeral", "--headless", "--ui-write-actions"})
+	err := cmd.ExecuteContext(context.Background())
+	if want := "invalid --ui-write-actions: cannot be used with --headless"; err == nil || err.Error() != want {
+		t.Fatalf("devserver --headless --ui-write-actions: %v, want %q", err, want)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/config"
@@ -18,13 +17,14 @@ import (
 // database is the server's SQLite store, held exclusively by this process.
 type database struct {
 	sql  *config.SQL
-	lock *os.File // nil when ephemeral
+	lock *os.File // the database file itself, flocked; nil when ephemeral
 }
 
-// openDatabase prepares the store. For a file it creates missing parent folders, takes an
-// exclusive lock so that no second server uses the same file, and sets up the schema if the
-// file does not exist yet. The file runs in WAL mode with synchronous=NORMAL: a crash of the
-// process (kill -9) loses no committed transaction and cannot corrupt the file.
+// openDatabase prepares the store. For a file it creates missing parent folders, locks the file
+// (see lockDatabase) so that no second server uses it, sets up the schema if the file is new, and
+// otherwise refuses it if SQLite's quick_check finds it damaged. The file runs in WAL mode with
+// synchronous=NORMAL: a crash of the process (kill -9) loses no committed transaction and cannot
+// corrupt the file.
 func openDatabase(path string, ephemeral, stock bool) (*database, error) {
 	if ephemeral {
 		return &database{sql: &config.SQL{
@@ -36,23 +36,30 @@ func openDatabase(path string, ephemeral, stock bool) (*database, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create the database folder: %w", err)
 	}
-	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := lockDatabase(path)
 	if err != nil {
-		return nil, fmt.Errorf("open the database lock: %w", err)
+		return nil, err
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		lock.Close()
-		return nil, fmt.Errorf("database %s is in use by another devserver", path)
+	db := &database{lock: lock}
+	info, err := lock.Stat()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("check the database: %w", err)
+	case info.Size() == 0:
+		// New, or left empty by a start that crashed while setting it up: never a database.
+		err = db.setUpSchema(path)
+	default:
+		err = checkIntegrity(path)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	pragmas := map[string]string{"journal_mode": "wal", "synchronous": "NORMAL", "busy_timeout": "10000"}
 	if stock {
 		pragmas = map[string]string{"busy_timeout": "10000"} // SQLite's rollback journal, synchronous=FULL
 	}
-	db := &database{lock: lock, sql: fileConfig(path, pragmas)}
-	if err := setUpSchema(path); err != nil {
-		db.Close()
-		return nil, err
-	}
+	db.sql = fileConfig(path, pragmas)
 	return db, nil
 }
 
@@ -64,15 +71,23 @@ func fileConfig(path string, pragmas map[string]string) *config.SQL {
 	return &config.SQL{PluginName: sqliteplugin.PluginName, DatabaseName: path, ConnectAttributes: attrs}
 }
 
-// setUpSchema creates the schema in a new file beside path and renames it into place, so that a
-// crash during set-up never leaves a half-made database behind.
-func setUpSchema(path string) error {
-	if _, err := os.Stat(path); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("check the database: %w", err)
+// setUpSchema creates the schema in a new file beside the empty, locked database file and
+// renames it into place, so that a crash during set-up leaves at most that empty file, which the
+// next start sets up again, and never a half-made database. The new file is locked before it
+// replaces the empty one (placeNewDatabase), so two devservers starting at once cannot both win.
+func (db *database) setUpSchema(path string) error {
+	target, err := filepath.EvalSymlinks(path) // a symlink stays one: the file it names is set up
+	if err != nil {
+		return fmt.Errorf("resolve the database path: %w", err)
 	}
-	tmp := path + ".new"
+	for _, suffix := range []string{"-wal", "-journal"} {
+		// SQLite would apply an older database's log to the new one, and damage it.
+		if info, err := os.Stat(target + suffix); err == nil && info.Size() > 0 {
+			return fmt.Errorf("database %s is missing or empty but %s%s is not: it belongs to an older database; put that database back, or move %s%s aside",
+				path, target, suffix, target, suffix)
+		}
+	}
+	tmp := target + ".new"
 	for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
 		if err := os.Remove(tmp + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove a leftover of an earlier set-up: %w", err)
@@ -86,12 +101,11 @@ func setUpSchema(path string) error {
 	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("sync the new database: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("move the new database into place: %w", err)
+	lock, err := placeNewDatabase(db.lock, tmp, target)
+	if err != nil {
+		return err
 	}
-	if err := syncFile(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("sync the database folder: %w", err)
-	}
+	db.lock = lock
 	return nil
 }
 
@@ -121,7 +135,8 @@ func (db *database) createNamespaces(names []string, searchAttributes map[string
 	return nil
 }
 
-// Close releases the lock.
+// Close releases the lock. It closes a descriptor of the database file, which drops this
+// process's fcntl locks on it, SQLite's included: call it only once the server has stopped.
 func (db *database) Close() {
 	if db.lock != nil {
 		db.lock.Close()

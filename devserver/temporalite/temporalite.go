@@ -1,7 +1,8 @@
 // Package temporalite runs a whole Temporal server (frontend, history, matching and worker
 // services) in this process on one SQLite database, either a file that keeps every workflow
 // across restarts or memory. It is the project's embedded default, like `temporal server
-// start-dev`, and the only package besides tests that links go.temporal.io/server.
+// start-dev`, and the only package besides tests that links go.temporal.io/server. It holds the
+// file alone, refuses a damaged one, and copies it consistently while a server runs (Backup).
 package temporalite
 
 import (

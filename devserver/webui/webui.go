@@ -1,6 +1,7 @@
 // Package webui serves the Temporal Web UI beside the devserver, as `temporal server start-dev`
 // does: the UI's pages and its HTTP API (/api/v1/...), which it forwards to the frontend over
-// gRPC. It is wired like the Temporal CLI's dev server, on the same ui-server release.
+// gRPC. It is wired like the Temporal CLI's dev server, on the same ui-server release, but
+// read-only unless write actions are turned on.
 package webui
 
 import (
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiapi "github.com/temporalio/ui-server/v2/server/api"
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 )
@@ -24,6 +26,10 @@ type Config struct {
 	Frontend string
 	// StartTimeout bounds the wait for the UI to accept connections; zero means 10 s.
 	StartTimeout time.Duration
+	// WriteActions lets the UI change what it shows: start, signal, cancel, terminate, reset
+	// or delete workflows, and the like. Off, the UI is read-only, in the browser and in its
+	// API (see readOnlyAPI).
+	WriteActions bool
 }
 
 // Server is a running Web UI.
@@ -62,14 +68,19 @@ func Start(cfg Config) (*Server, error) {
 	if ip := net.ParseIP(cfg.IP); ip != nil && ip.To4() == nil {
 		host = "[" + cfg.IP + "]" // ui-server joins Host and Port with a colon
 	}
-	ui := uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+	opts := []uiserveroptions.ServerOption{uiserveroptions.WithConfigProvider(&uiconfig.Config{
 		Host:                host,
 		Port:                cfg.Port,
 		TemporalGRPCAddress: cfg.Frontend,
 		EnableUI:            true,
 		CORS:                uiconfig.CORS{CookieInsecure: true}, // plain HTTP
 		HideLogs:            true,
-	}))
+		DisableWriteActions: !cfg.WriteActions,
+	})}
+	if !cfg.WriteActions {
+		opts = append(opts, uiserveroptions.WithAPIMiddleware([]uiapi.Middleware{readOnlyAPI}))
+	}
+	ui := uiserver.NewServer(opts...)
 	s := &Server{ui: ui, url: "http://" + clientAddr(cfg.IP, cfg.Port), done: make(chan error, 1)}
 	go func() { s.done <- ui.Start() }()
 	if err := s.waitAccepting(clientAddr(cfg.IP, cfg.Port), cfg.StartTimeout); err != nil {

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hello-cron/cronsource/internal/cli"
+)
+
+// childArgs, set in a child's environment, makes this test binary the devserver with these
+// arguments (JSON), so tests run it as its own process, as `make run` and the e2e tests do.
+const childArgs = "DEVSERVER_TEST_CHILD_ARGS"
+
+func TestMain(m *testing.M) {
+	if v, ok := os.LookupEnv(childArgs); ok {
+		var args []string
+		if err := json.Unmarshal([]byte(v), &args); err != nil {
+			panic(err)
+		}
+		cmd := newCommand(os.Stdout, os.Stderr)
+		cmd.SetArgs(args)
+		cli.Main("devserver", cmd)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func childCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	b, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), childArgs+"="+string(b))
+	return cmd
+}
+
+// runDevserver runs the devserver to its end and returns its stdout, its stderr and its
+// exit code.
+func runDevserver(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := childCommand(t, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return stdout.String(), stderr.String(), exit.ExitCode()
+	case err != nil:
+		t.Fatalf("devserver %v: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), 0
+}
+
+// server is a devserver running as a child process.
+type server struct {
+	cmd            *exec.Cmd
+	stdout, stderr *syncBuffer
+	exited         chan struct{} // closed once it has exited and its output is read
+}
+
+// syncBuffer is a bytes.Buffer that the process writes while the test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startDevserver starts a devserver, waits for its ready line, and stops it when the test
+// ends unless the test has stopped it first.
+func startDevserver(t *testing.T, args ...string) *server {
+	t.Helper()
+	s := &server{cmd: childCommand(t, args...), stdout: new(syncBuffer), stderr: new(syncBuffer)}
+	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() {
+		_ = s.cmd.Wait()
+		close(s.exited)
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(s.stdout.String(), "devserver ready:") {
+		select {
+		case <-s.exited:
+			t.Fatalf("devserver %v ended before it was ready: %s", args, s.stderr)
+		case <-deadline:
+			t.Fatalf("devserver %v not ready within 60 s: %s", args, s.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return s
+}
+
+// stop ends the devserver as Ctrl-C does and waits for it to exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+		if !s.cmd.ProcessState.Success() {
+			t.Errorf("devserver: %v: %s", s.cmd.ProcessState, s.stderr)
+		}
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+		t.Errorf("devserver did not stop within 30 s of SIGTERM")
+	}
+}
+
+// kill ends the devserver with SIGKILL, as a crash would, and waits for it to exit.
+func (s *server) kill(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-s.exited
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/workflows"
@@ -19,28 +21,16 @@ func newDescribeCommand(r *root) *cobra.Command {
 		Use:   "describe",
 		Short: "Show a source's configuration and progress, and how its workflow execution stands",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			c, err := r.dial(cmd.Context())
+		RunE: readCommand(r, &output, func(ctx context.Context, c client.Client) (report, error) {
+			run, err := describeRun(ctx, c, id, "")
 			if err != nil {
-				return err
+				return report{}, err
 			}
-			defer c.Close()
-			run, err := describeRun(cmd.Context(), c, id, "")
-			if err != nil {
-				return err
-			}
-			rep := inspect(cmd.Context(), c, r.conn.Namespace, run)
-			if output == "json" {
-				return writeJSON(r.stdout, rep)
-			}
-			return describeText(r.stdout, rep)
-		},
+			return inspect(ctx, c, r.conn.Namespace, run), nil
+		}, describeText),
 	}
 	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	addOutputFlag(cmd, &output)
 	return cmd
 }
 

@@ -38,27 +38,19 @@ func newListCommand(r *root) *cobra.Command {
 		Use:   "list",
 		Short: "List the running sources in the namespace (--all: and those that have closed), with their state and next fire time",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			c, err := r.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+		RunE: readCommand(r, &output, func(ctx context.Context, c client.Client) ([]listed, error) {
 			query := runningQuery
 			if all {
 				query = allQuery
 			}
-			if paused && searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace) {
+			if paused && searchAttributesRegistered(ctx, c, r.conn.Namespace) {
 				query += pausedFilter
 			}
-			runs, err := listRuns(cmd.Context(), c, query)
+			runs, err := listRuns(ctx, c, query)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			sources := inspectAll(cmd.Context(), c, r.conn.Namespace, runs)
+			sources := inspectAll(ctx, c, r.conn.Namespace, runs)
 			if paused {
 				// The query may have found running sources too: without the search
 				// attributes, or started before them. Keep the paused ones and those whose
@@ -68,13 +60,10 @@ func newListCommand(r *root) *cobra.Command {
 					return !l.Paused && (l.StatusFrom == fromQuery || known)
 				})
 			}
-			if output == "json" {
-				return writeJSON(r.stdout, sources)
-			}
-			return listText(r.stdout, sources)
-		},
+			return sources, nil
+		}, listText),
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "text or json")
+	addOutputFlag(cmd, &output)
 	cmd.Flags().BoolVar(&paused, "paused", false, "only the paused sources (filtered by the "+searchattr.Paused+" search attribute where it exists)")
 	cmd.Flags().BoolVar(&all, "all", false, "also the sources whose latest run has closed: completed, terminated, canceled, timed out or failed")
 	return cmd

@@ -66,12 +66,33 @@ func (r *root) dial(ctx context.Context) (client.Client, error) {
 	return r.conn.Dial(ctx, logger.With(zap.String("command", "starter")))
 }
 
-// checkOutput validates the --output of describe and list.
-func checkOutput(output string) error {
-	if output != "text" && output != "json" {
-		return fmt.Errorf("invalid --output %q: must be text or json", output)
+// addOutputFlag adds the --output of describe and list.
+func addOutputFlag(cmd *cobra.Command, output *string) {
+	cmd.Flags().StringVarP(output, "output", "o", "text", "text or json")
+}
+
+// readCommand is the RunE of a command that reads sources and prints them: it checks --output,
+// connects, reads, and prints what it read as JSON or with text.
+func readCommand[T any](r *root, output *string, read func(context.Context, client.Client) (T, error),
+	text func(io.Writer, T) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if *output != "text" && *output != "json" {
+			return fmt.Errorf("invalid --output %q: must be text or json", *output)
+		}
+		c, err := r.dial(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		v, err := read(cmd.Context(), c)
+		if err != nil {
+			return err
+		}
+		if *output == "json" {
+			return writeJSON(r.stdout, v)
+		}
+		return text(r.stdout, v)
 	}
-	return nil
 }
 
 // writeJSON prints v as indented JSON, for --output json.

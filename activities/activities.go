@@ -1,13 +1,13 @@
 // Package activities holds all of the source's I/O: it builds a tick's CloudEvent, posts it to
 // the sink, and classifies the answer as delivered, retryable (through the activity's Temporal
-// retry policy, the only retry layer) or rejected for good.
+// retry policy, the only retry layer) or rejected for good. What it takes from the workflow and
+// returns to it is in activities/contract.
 package activities
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,7 +20,9 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	sinkpkg "github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // Activities delivers ticks. Its methods are registered as Temporal activities.
@@ -32,6 +34,9 @@ type Activities struct {
 	policy      sinkpkg.Policy      // the sinks allowed; its Home is defaultSink
 	credentials sinkpkg.Credentials // the sink credentials that sources name
 }
+
+// *Activities is what the workflow calls: contract.Activities.
+var _ contract.Activities = (*Activities)(nil)
 
 // New returns the activities. defaultSink (the worker's --sink, K_SINK or SINK) is used for
 // sources without a sink of their own and may be empty; overrides are the K_CE_OVERRIDES
@@ -48,26 +53,19 @@ func New(client *http.Client, defaultSink string, overrides map[string]string, o
 
 // WithSinks sets the origins that sources may post to (the worker's own sink is always allowed;
 // none allows any) and the folder of the sink credentials that sources may name.
-func WithSinks(allowed sinkpkg.Origins, credentials sinkpkg.Credentials) Option {
+func WithSinks(allowed sinkref.Origins, credentials sinkpkg.Credentials) Option {
 	return func(a *Activities) { a.policy.Allowed, a.credentials = allowed, credentials }
-}
-
-// Receipt records a delivered tick.
-type Receipt struct {
-	Sink       string
-	StatusCode int
-	Attempt    int32 // the attempt that delivered it, from 1
 }
 
 // Deliver posts the tick's event to its sink once. It returns a Receipt for a 2xx answer, a
 // non-retryable ErrRejected error carrying a Rejection for a permanent refusal, and a retryable
 // error otherwise.
-func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
+func (a *Activities) Deliver(ctx context.Context, t contract.Tick) (contract.Receipt, error) {
 	sink := a.sinkOf(t)
 	if sink == "" {
 		// Retried, not dropped: the tick waits until a worker with a sink picks it up.
-		return Receipt{}, temporal.NewApplicationError(
-			"no sink: the source has no --sink and the worker has no --sink, K_SINK or SINK", ErrNoSink)
+		return contract.Receipt{}, temporal.NewApplicationError(
+			"no sink: the source has no --sink and the worker has no --sink, K_SINK or SINK", contract.ErrNoSink)
 	}
 	return a.post(ctx, t, sink, t.SinkCredential, nil, outcomeLog{
 		delivered: "tick delivered",
@@ -77,7 +75,7 @@ func (a *Activities) Deliver(ctx context.Context, t Tick) (Receipt, error) {
 }
 
 // sinkOf is where t goes: its own sink, or the worker's.
-func (a *Activities) sinkOf(t Tick) string {
+func (a *Activities) sinkOf(t contract.Tick) string {
 	if t.Sink != "" {
 		return t.Sink
 	}
@@ -94,7 +92,7 @@ type outcomeLog struct {
 // post sends the tick's event to sink once, heartbeating while it waits, and classifies, logs,
 // traces and counts the outcome. extensions are set last, so they win over K_CE_OVERRIDES; a nil
 // value removes one. With tracing on, the event carries the span's traceparent.
-func (a *Activities) post(ctx context.Context, t Tick, sink, credential string, extensions map[string]any, l outcomeLog) (Receipt, error) {
+func (a *Activities) post(ctx context.Context, t contract.Tick, sink, credential string, extensions map[string]any, l outcomeLog) (contract.Receipt, error) {
 	attempt := t.EarlierAttempts + activity.GetInfo(ctx).Attempt
 	ctx, span := a.startSpan(ctx, t, sink, attempt, l.deadLetter)
 	receipt, location, err := a.send(ctx, t, target{sink, credential}, withTraceContext(ctx, extensions), attempt)
@@ -103,13 +101,13 @@ func (a *Activities) post(ctx context.Context, t Tick, sink, credential string, 
 	switch {
 	case err == nil:
 		outcome = outcomeDelivered
-	case IsRejected(err):
+	case contract.IsRejected(err):
 		outcome = outcomeRejected
 	}
 	endSpan(span, receipt, outcome, err)
 	recordOutcome(ctx, l.deadLetter, outcome, t, lateness)
 	// One structured line per attempt: which tick, how it went, how late after its time.
-	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkpkg.Redact(sink),
+	fields := append([]any{"id", t.ID, "sequence", t.Sequence, "sink", sinkref.Redact(sink),
 		"attempt", attempt, "statusCode", receipt.StatusCode, "lateness", lateness}, l.fields...)
 	if location != "" {
 		fields = append(fields, "location", location)
@@ -132,9 +130,10 @@ type target struct{ sink, credential string }
 // send builds the event and posts it: the unlogged part of post. location is where the sink
 // redirected the POST, password masked, whether the redirect was followed or not; "" if it did not.
 // What it returns, which goes into Temporal history, names the sink without its user and password.
-func (a *Activities) send(ctx context.Context, t Tick, to target, extensions map[string]any, attempt int32) (_ Receipt, location string, _ error) {
-	sink := sinkpkg.WithoutUserinfo(to.sink)
-	event, err := t.Event(a.overrides)
+func (a *Activities) send(ctx context.Context, t contract.Tick, to target, extensions map[string]any, attempt int32) (
+	_ contract.Receipt, location string, _ error) {
+	sink := sinkref.WithoutUserinfo(to.sink)
+	event, err := NewEvent(t, a.overrides)
 	if err == nil {
 		for name, value := range extensions {
 			event.SetExtension(name, value)
@@ -142,20 +141,25 @@ func (a *Activities) send(ctx context.Context, t Tick, to target, extensions map
 		err = event.Validate()
 	}
 	if err != nil {
-		return Receipt{}, "", reject(Rejection{Sink: sink, Reason: fmt.Sprintf("build event: %v", err), Attempt: attempt})
+		return contract.Receipt{}, "", contract.Reject(contract.Rejection{Sink: sink,
+			Reason: fmt.Sprintf("build event: %v", err), Attempt: attempt})
 	}
-	if t.ContentMode == Structured {
+	if t.ContentMode == contract.Structured {
 		ctx = binding.WithForceStructured(ctx)
 	}
-	// The request has GetBody (cehttp writes the body from a bytes.Reader or bytes.Buffer), so that
-	// net/http can send the same body again on a 307 or 308.
+	// Built here and sent with http.Client.Do, not with the CloudEvents client's Send, whose
+	// result keeps only the status code: classify needs the whole answer, that is the status code,
+	// Retry-After (the next attempt's delay), a bounded start of the body (Send reads all of it
+	// into its error) and the request that answered, which tells what the redirect policy of
+	// sink.NewHTTPClient followed or refused. The request has GetBody (cehttp writes the body from
+	// a bytes.Reader or bytes.Buffer), so that net/http can send the same body again on a 307 or 308.
 	req, err := cehttp.NewHTTPRequestFromEvent(ctx, to.sink, event)
 	if err != nil {
-		return Receipt{}, "", reject(Rejection{Sink: sink,
+		return contract.Receipt{}, "", contract.Reject(contract.Rejection{Sink: sink,
 			Reason: fmt.Sprintf("build request for sink %s: %v", sink, scrub(err)), Attempt: attempt})
 	}
 	if err := a.authorize(req, to, attempt); err != nil {
-		return Receipt{Sink: sink}, "", err
+		return contract.Receipt{Sink: sink}, "", err
 	}
 	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
@@ -174,138 +178,6 @@ func scrub(err error) string {
 		return err.Error()
 	}
 	c := *uerr
-	c.URL = sinkpkg.WithoutUserinfo(c.URL)
+	c.URL = sinkref.WithoutUserinfo(c.URL)
 	return strings.Replace(err.Error(), uerr.Error(), c.Error(), 1)
-}
-
-// redirectLocation returns, password masked, the Location of the redirect that ended the attempt,
-// or the URL that answered after the redirects that were followed; "" without a redirect.
-func redirectLocation(resp *http.Response, err error) string {
-	var redirect *sinkpkg.RedirectError
-	switch {
-	case errors.As(err, &redirect):
-		return redirect.Location
-	case resp == nil:
-		return ""
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		if u, err := resp.Location(); err == nil {
-			return sinkpkg.RedactURL(u)
-		}
-	case resp.Request != nil && resp.Request.Response != nil: // the answer to a redirect
-		return sinkpkg.RedactURL(resp.Request.URL)
-	}
-	return ""
-}
-
-// HeartbeatInterval is how often a delivery heartbeats while it waits on a slow sink: a third of
-// the activity's heartbeat timeout. The SDK forwards a heartbeat to the server at once only when
-// its worker's MaxHeartbeatThrottleInterval is at most this; by default it forwards one per 80% of
-// the heartbeat timeout, which leaves a fifth of the timeout for any delay.
-func HeartbeatInterval(heartbeatTimeout time.Duration) time.Duration {
-	return heartbeatTimeout / 3
-}
-
-// heartbeatUntilDone heartbeats while a slow sink answers, so that Temporal retries the tick
-// within the heartbeat timeout when this worker dies, not after the whole attempt timeout. A
-// fast delivery ends before the first heartbeat and costs nothing.
-func heartbeatUntilDone(ctx context.Context) (stop func()) {
-	timeout := activity.GetInfo(ctx).HeartbeatTimeout
-	if timeout <= 0 {
-		return func() {}
-	}
-	ticker := time.NewTicker(HeartbeatInterval(timeout))
-	stopBeats := heartbeatOn(ticker.C, func() { activity.RecordHeartbeat(ctx) })
-	return func() { stopBeats(); ticker.Stop() }
-}
-
-// heartbeatOn calls beat at every tick until stop is called; stop returns once beat no longer
-// runs and never will again.
-func heartbeatOn(ticks <-chan time.Time, beat func()) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticks:
-				beat()
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
-}
-
-// classify turns the outcome of one POST to sink into a receipt or an error for Temporal's retry
-// policy. It closes the response body after reading at most a little of it. Only a 2xx answer to
-// the event's POST is a delivery; a redirect that the client did not follow is retried.
-func classify(resp *http.Response, err error, sink string, attempt int32, now time.Time) (Receipt, error) {
-	var redirect *sinkpkg.RedirectError
-	if errors.As(err, &redirect) { // its message masks the Location's password, unlike err's
-		return Receipt{Sink: sink, StatusCode: redirect.StatusCode, Attempt: attempt},
-			temporal.NewApplicationError("post to sink: "+redirect.Error(), ErrRetryable)
-	}
-	if err != nil {
-		return Receipt{}, temporal.NewApplicationError("post to sink: "+scrub(err), ErrUnavailable)
-	}
-	defer resp.Body.Close()
-	body := readBody(resp.Body)
-	r := Receipt{Sink: sink, StatusCode: resp.StatusCode, Attempt: attempt}
-	code := resp.StatusCode
-	switch {
-	case resp.Request != nil && resp.Request.Method != http.MethodPost:
-		// A client that follows a 301, 302 or 303 sends a GET without the event in the end.
-		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s to a %s of %s after a redirect, not to the event's POST",
-			resp.Status, resp.Request.Method, sinkpkg.RedactURL(resp.Request.URL)), ErrRetryable)
-	case code >= 200 && code < 300:
-		return r, nil
-	case retryableStatus(code):
-		msg := fmt.Sprintf("sink answered %s%s", resp.Status, reason(body))
-		return r, temporal.NewApplicationErrorWithOptions(msg, ErrRetryable, temporal.ApplicationErrorOptions{
-			NextRetryDelay: retryAfter(resp.Header.Get("Retry-After"), now),
-		})
-	case code >= 400 && code < 500:
-		return r, reject(Rejection{Sink: sink, StatusCode: code, Data: body, Attempt: attempt,
-			Reason: fmt.Sprintf("sink rejected the event: %s%s", resp.Status, reason(body))})
-	default:
-		// 1xx and 3xx are not answers to a CloudEvent POST: keep the tick and try again.
-		var to string
-		if location := redirectLocation(resp, nil); location != "" {
-			to = " to " + location
-		}
-		return r, temporal.NewApplicationError(fmt.Sprintf("sink answered %s%s%s", resp.Status, to, reason(body)), ErrRetryable)
-	}
-}
-
-// retryableStatus: the sink may accept the same event later.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusNotFound, http.StatusRequestTimeout, http.StatusConflict, http.StatusTooManyRequests:
-		return true
-	}
-	return code >= 500
-}
-
-// readBody returns the start of a response body, at most maxRejectionData bytes (nil if it is
-// empty), and drains a bounded rest so that the connection can be reused.
-func readBody(body io.Reader) []byte {
-	buf, _ := io.ReadAll(io.LimitReader(body, maxRejectionData))
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	if len(buf) == 0 {
-		return nil
-	}
-	return buf
-}
-
-// maxReason bounds how much of a response body goes into an error message.
-const maxReason = 512
-
-// reason formats the start of a response body for an error message: ": " and at most maxReason
-// bytes, made valid UTF-8 (a Temporal failure message must be), or nothing for an empty body.
-func reason(body []byte) string {
-	if len(body) == 0 {
-		return ""
-	}
-	return ": " + strings.ToValidUTF8(string(body[:min(len(body), maxReason)]), "\uFFFD")
 }

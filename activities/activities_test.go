@@ -15,6 +15,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
@@ -26,15 +28,15 @@ func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
 	}{
 		{status: 200, want: "delivered"},
 		{status: 202, want: "delivered"},
-		{status: 400, want: ErrRejected},
-		{status: 403, want: ErrRejected},
-		{status: 413, want: ErrRejected},
-		{status: 404, want: ErrRetryable},
-		{status: 408, want: ErrRetryable},
-		{status: 409, want: ErrRetryable},
-		{status: 429, retryAfter: "2", want: ErrRetryable, wantDelay: 2 * time.Second},
-		{status: 500, want: ErrRetryable},
-		{status: 503, retryAfter: "7", want: ErrRetryable, wantDelay: 7 * time.Second},
+		{status: 400, want: contract.ErrRejected},
+		{status: 403, want: contract.ErrRejected},
+		{status: 413, want: contract.ErrRejected},
+		{status: 404, want: contract.ErrRetryable},
+		{status: 408, want: contract.ErrRetryable},
+		{status: 409, want: contract.ErrRetryable},
+		{status: 429, retryAfter: "2", want: contract.ErrRetryable, wantDelay: 2 * time.Second},
+		{status: 500, want: contract.ErrRetryable},
+		{status: 503, retryAfter: "7", want: contract.ErrRetryable, wantDelay: 7 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
@@ -62,13 +64,13 @@ func TestDeliverClassifiesTheSinkAnswer(t *testing.T) {
 			if !errors.As(err, &appErr) || appErr.Type() != tt.want {
 				t.Fatalf("err = %v, want type %s", err, tt.want)
 			}
-			if appErr.NonRetryable() != (tt.want == ErrRejected) {
+			if appErr.NonRetryable() != (tt.want == contract.ErrRejected) {
 				t.Errorf("non-retryable = %v for %s", appErr.NonRetryable(), tt.want)
 			}
 			if appErr.NextRetryDelay() != tt.wantDelay {
 				t.Errorf("next retry delay = %v, want %v", appErr.NextRetryDelay(), tt.wantDelay)
 			}
-			if r, ok := RejectionOf(err); ok != (tt.want == ErrRejected) || (ok && r.StatusCode != tt.status) {
+			if r, ok := contract.RejectionOf(err); ok != (tt.want == contract.ErrRejected) || (ok && r.StatusCode != tt.status) {
 				t.Errorf("RejectionOf = %+v, %v", r, ok)
 			}
 		})
@@ -81,8 +83,8 @@ func TestDeliverWithoutAnAnswerIsRetried(t *testing.T) {
 	srv.Close() // connection refused
 	_, err := deliver(t, New(http.DefaultClient, url, nil), tick())
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrUnavailable || appErr.NonRetryable() {
-		t.Fatalf("err = %v, want a retryable %s", err, ErrUnavailable)
+	if !errors.As(err, &appErr) || appErr.Type() != contract.ErrUnavailable || appErr.NonRetryable() {
+		t.Fatalf("err = %v, want a retryable %s", err, contract.ErrUnavailable)
 	}
 }
 
@@ -93,7 +95,7 @@ func TestDeliverPrefersTheSourceSinkAndStructuredMode(t *testing.T) {
 	}))
 	defer srv.Close()
 	tk := tick()
-	tk.Sink, tk.ContentMode = srv.URL, Structured
+	tk.Sink, tk.ContentMode = srv.URL, contract.Structured
 	receipt, err := deliver(t, New(srv.Client(), "http://127.0.0.1:1", nil), tk)
 	if err != nil || receipt.Sink != srv.URL {
 		t.Fatalf("receipt %+v, err %v; want delivered to the source's sink", receipt, err)
@@ -120,27 +122,27 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-func tick() Tick {
-	return Tick{ID: "run-1-3", Sequence: 3, Time: time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC),
+func tick() contract.Tick {
+	return contract.Tick{ID: "run-1-3", Sequence: 3, Time: time.Date(2026, 1, 1, 0, 0, 30, 0, time.UTC),
 		Type: "com.hello.cron-event", Source: "urn:hello-com:cron-source", WorkflowID: "hello-cron"}
 }
 
-func deliver(t *testing.T, a *Activities, tk Tick) (Receipt, error) {
+func deliver(t *testing.T, a *Activities, tk contract.Tick) (contract.Receipt, error) {
 	t.Helper()
 	return execute(t, a, a.Deliver, tk)
 }
 
 // execute runs one of a's activities once in the test environment.
-func execute(t *testing.T, a *Activities, activityFn, arg any) (Receipt, error) {
+func execute(t *testing.T, a *Activities, activityFn, arg any) (contract.Receipt, error) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(a)
 	v, err := env.ExecuteActivity(activityFn, arg)
 	if err != nil {
-		return Receipt{}, err
+		return contract.Receipt{}, err
 	}
-	var r Receipt
+	var r contract.Receipt
 	if err := v.Get(&r); err != nil {
 		t.Fatal(err)
 	}
@@ -192,20 +194,20 @@ func TestSlowDeliveryHeartbeats(t *testing.T) {
 	})
 	env.RegisterActivity(a)
 	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { notify(forwarded) })
-	env.ExecuteWorkflow(func(ctx workflow.Context) (Receipt, error) {
+	env.ExecuteWorkflow(func(ctx workflow.Context) (contract.Receipt, error) {
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: time.Minute,
 			HeartbeatTimeout:    heartbeatTimeout,
 			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
 		})
-		var r Receipt
+		var r contract.Receipt
 		err := workflow.ExecuteActivity(ctx, a.Deliver, tick()).Get(ctx, &r)
 		return r, err
 	})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatalf("slow delivery failed: %v", err)
 	}
-	var r Receipt
+	var r contract.Receipt
 	if err := env.GetWorkflowResult(&r); err != nil || r.StatusCode != http.StatusOK {
 		t.Fatalf("receipt %+v, err %v; want delivered with 200", r, err)
 	}
@@ -252,18 +254,6 @@ func TestHeartbeatOn(t *testing.T) {
 			default:
 			}
 		})
-	}
-}
-
-func TestHeartbeatInterval(t *testing.T) {
-	tests := []struct{ timeout, want time.Duration }{
-		{3 * time.Second, time.Second},
-		{300 * time.Millisecond, 100 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := HeartbeatInterval(tt.timeout); got != tt.want {
-			t.Errorf("HeartbeatInterval(%v) = %v, want %v", tt.timeout, got, tt.want)
-		}
 	}
 }
 

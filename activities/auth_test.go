@@ -11,7 +11,9 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // TestAllowedSinks: a sink outside --allowed-sinks is rejected for good before any request,
@@ -35,7 +37,7 @@ func TestAllowedSinks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSink(t, 202, "")
-			allowed, err := sink.ParseOrigins(strings.ReplaceAll(tt.allowed, "sink", s.URL))
+			allowed, err := sinkref.ParseOrigins(strings.ReplaceAll(tt.allowed, "sink", s.URL))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,10 +49,10 @@ func TestAllowedSinks(t *testing.T) {
 				tk.Sink = s.URL + "/in"
 			}
 			a := New(s.Client(), home, nil, WithSinks(allowed, sink.Credentials{}))
-			var receipt Receipt
+			var receipt contract.Receipt
 			if tt.deadLetter {
-				receipt, err = deadLetter(t, a, DeadLetterRequest{Tick: tk, Sink: s.URL + "/dls",
-					Rejection: Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
+				receipt, err = deadLetter(t, a, contract.DeadLetterRequest{Tick: tk, Sink: s.URL + "/dls",
+					Rejection: contract.Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
 			} else {
 				receipt, err = deliver(t, a, tk)
 			}
@@ -65,10 +67,10 @@ func TestAllowedSinks(t *testing.T) {
 				t.Errorf("the sink got %d requests, want none", n)
 			}
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != ErrRejected || !appErr.NonRetryable() {
-				t.Fatalf("err = %v, want a non-retryable %s", err, ErrRejected)
+			if !errors.As(err, &appErr) || appErr.Type() != contract.ErrRejected || !appErr.NonRetryable() {
+				t.Fatalf("err = %v, want a non-retryable %s", err, contract.ErrRejected)
 			}
-			r, ok := RejectionOf(err)
+			r, ok := contract.RejectionOf(err)
 			if !ok || !strings.Contains(r.Reason, "not in the allowed sinks") || !strings.Contains(r.Reason, "--allowed-sinks") ||
 				!strings.HasPrefix(r.Sink, s.URL) || r.StatusCode != 0 || r.Attempt != 1 {
 				t.Errorf("rejection %+v, %v; want the sink, attempt 1 and a reason naming --allowed-sinks", r, ok)
@@ -98,12 +100,12 @@ func TestSinkCredentials(t *testing.T) {
 		{name: "dead letter, token", credential: "token", deadLetter: true, want: "Bearer " + token},
 		{name: "none", want: ""},
 		{name: "dead letter, none", deadLetter: true, want: ""},
-		{name: "missing", credential: "missing", want: ErrCredential},
-		{name: "malformed", credential: "malformed", want: ErrCredential},
-		{name: "no credentials folder", credential: "token", noFolder: true, want: ErrCredential},
-		{name: "dead letter, missing", credential: "missing", deadLetter: true, want: ErrCredential},
-		{name: "for another origin", credential: "foreign", want: ErrRejected},
-		{name: "dead letter, for another origin", credential: "foreign", deadLetter: true, want: ErrRejected},
+		{name: "missing", credential: "missing", want: contract.ErrCredential},
+		{name: "malformed", credential: "malformed", want: contract.ErrCredential},
+		{name: "no credentials folder", credential: "token", noFolder: true, want: contract.ErrCredential},
+		{name: "dead letter, missing", credential: "missing", deadLetter: true, want: contract.ErrCredential},
+		{name: "for another origin", credential: "foreign", want: contract.ErrRejected},
+		{name: "dead letter, for another origin", credential: "foreign", deadLetter: true, want: contract.ErrRejected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,12 +122,12 @@ func TestSinkCredentials(t *testing.T) {
 			a := New(s.Client(), "http://127.0.0.1:1", nil, WithSinks(nil, creds))
 			tk := tick()
 			tk.Sink = s.URL + "/in"
-			var receipt Receipt
+			var receipt contract.Receipt
 			var err error
 			if tt.deadLetter {
 				tk.SinkCredential = "token" // the tick's sink's own: it must not go to the dead-letter sink
-				receipt, err = deadLetter(t, a, DeadLetterRequest{Tick: tk, Sink: s.URL + "/dls", Credential: tt.credential,
-					Rejection: Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
+				receipt, err = deadLetter(t, a, contract.DeadLetterRequest{Tick: tk, Sink: s.URL + "/dls", Credential: tt.credential,
+					Rejection: contract.Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
 			} else {
 				tk.SinkCredential = tt.credential
 				receipt, err = deliver(t, a, tk)
@@ -134,7 +136,7 @@ func TestSinkCredentials(t *testing.T) {
 				t.Errorf("a secret is in the error %q", msg)
 			}
 			n, header, _ := s.last()
-			if tt.want != ErrCredential && tt.want != ErrRejected {
+			if tt.want != contract.ErrCredential && tt.want != contract.ErrRejected {
 				if err != nil || n != 1 || receipt.StatusCode != 202 {
 					t.Fatalf("receipt %+v, err %v, %d requests; want delivered once", receipt, err, n)
 				}
@@ -147,14 +149,14 @@ func TestSinkCredentials(t *testing.T) {
 				t.Errorf("the sink got %d requests, want none", n)
 			}
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != tt.want || appErr.NonRetryable() != (tt.want == ErrRejected) {
+			if !errors.As(err, &appErr) || appErr.Type() != tt.want || appErr.NonRetryable() != (tt.want == contract.ErrRejected) {
 				t.Fatalf("err = %v, want type %s, non-retryable only if rejected", err, tt.want)
 			}
 			if !strings.Contains(err.Error(), `sink credential "`+tt.credential+`"`) {
 				t.Errorf("err = %v, want it to name the credential", err)
 			}
-			if r, ok := RejectionOf(err); tt.want == ErrRejected &&
-				(!ok || !strings.Contains(r.Reason, "not for "+sink.OriginOf(s.URL)) || !strings.HasPrefix(r.Sink, s.URL)) {
+			if r, ok := contract.RejectionOf(err); tt.want == contract.ErrRejected &&
+				(!ok || !strings.Contains(r.Reason, "not for "+sinkref.OriginOf(s.URL)) || !strings.HasPrefix(r.Sink, s.URL)) {
 				t.Errorf("rejection %+v, %v; want the sink and the foreign origin", r, ok)
 			}
 		})
@@ -205,7 +207,7 @@ func errorText(err error) string {
 	for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
 		text += "\n" + e.Error()
 	}
-	if r, ok := RejectionOf(err); ok {
+	if r, ok := contract.RejectionOf(err); ok {
 		text += "\n" + r.Sink + "\n" + r.Reason + "\n" + string(r.Data)
 	}
 	return text
@@ -227,16 +229,16 @@ func TestNoUserinfoInHistory(t *testing.T) {
 	}{
 		{name: "delivered", userinfo: user + ":" + password, status: 202, want: "delivered"},
 		{name: "delivered, token", userinfo: token, status: 202, want: "delivered"},
-		{name: "rejected", userinfo: user + ":" + password, status: 400, want: ErrRejected},
-		{name: "rejected, token", userinfo: token, status: 400, want: ErrRejected},
-		{name: "unavailable", userinfo: user + ":" + password, status: 503, want: ErrRetryable},
-		{name: "redirect not followed", userinfo: user + ":" + password, status: 302, location: "/elsewhere", want: ErrRetryable},
-		{name: "redirect not followed, token", userinfo: token, status: 302, location: "/elsewhere", want: ErrRetryable},
-		{name: "connection refused", userinfo: user + ":" + password, want: ErrUnavailable},
-		{name: "connection refused, token", userinfo: token, want: ErrUnavailable},
+		{name: "rejected", userinfo: user + ":" + password, status: 400, want: contract.ErrRejected},
+		{name: "rejected, token", userinfo: token, status: 400, want: contract.ErrRejected},
+		{name: "unavailable", userinfo: user + ":" + password, status: 503, want: contract.ErrRetryable},
+		{name: "redirect not followed", userinfo: user + ":" + password, status: 302, location: "/elsewhere", want: contract.ErrRetryable},
+		{name: "redirect not followed, token", userinfo: token, status: 302, location: "/elsewhere", want: contract.ErrRetryable},
+		{name: "connection refused", userinfo: user + ":" + password, want: contract.ErrUnavailable},
+		{name: "connection refused, token", userinfo: token, want: contract.ErrUnavailable},
 		{name: "outside the allowed sinks", userinfo: user + ":" + password, status: 202,
-			allowed: "https://broker.example.com", want: ErrRejected},
-		{name: "credential for another origin", userinfo: token, status: 202, credential: "foreign", want: ErrRejected},
+			allowed: "https://broker.example.com", want: contract.ErrRejected},
+		{name: "credential for another origin", userinfo: token, status: 202, credential: "foreign", want: contract.ErrRejected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,7 +251,7 @@ func TestNoUserinfoInHistory(t *testing.T) {
 			}
 			bare := s.URL + "/in"
 			withUser := strings.Replace(bare, "http://", "http://"+tt.userinfo+"@", 1)
-			allowed, err := sink.ParseOrigins(tt.allowed)
+			allowed, err := sinkref.ParseOrigins(tt.allowed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +278,7 @@ func TestNoUserinfoInHistory(t *testing.T) {
 			if !errors.As(err, &appErr) || appErr.Type() != tt.want {
 				t.Fatalf("err = %v, want type %s", err, tt.want)
 			}
-			if r, ok := RejectionOf(err); tt.want == ErrRejected && (!ok || r.Sink != bare) {
+			if r, ok := contract.RejectionOf(err); tt.want == contract.ErrRejected && (!ok || r.Sink != bare) {
 				t.Errorf("rejection %+v, %v; want one of %s", r, ok, bare)
 			}
 		})

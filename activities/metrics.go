@@ -5,10 +5,12 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // The per-source metrics that the activities record through the SDK's metrics handler, named
-// as Prometheus shows them. Each series is labelled MetricTagWorkflowID, plus the SDK's own
+// as Prometheus shows them. Each series is labelled contract.MetricTagWorkflowID, plus the SDK's own
 // activity labels (activity_type, namespace, task_queue, workflow_type).
 const (
 	// MetricTicksDelivered counts ticks the sink accepted (2xx).
@@ -25,9 +27,6 @@ const (
 	MetricDeliveryLateness = "cronsource_delivery_lateness_seconds"
 	// MetricLastDeliveredSequence is the sequence of the source's last delivered tick.
 	MetricLastDeliveredSequence = "cronsource_last_delivered_sequence"
-
-	// MetricTagWorkflowID is the label of every per-source series: the source's workflow id.
-	MetricTagWorkflowID = "workflow_id"
 )
 
 // The outcomes of one POST, as logged (status) and traced.
@@ -40,11 +39,11 @@ const (
 // recordOutcome counts one POST of tick t: for a delivery, the outcome, and for a delivered
 // tick also its lateness and sequence; for a dead-letter POST, only a tick that the dead-letter
 // sink accepted (its retries and refusals are logged, not counted).
-func recordOutcome(ctx context.Context, deadLetter bool, outcome string, t Tick, lateness time.Duration) {
+func recordOutcome(ctx context.Context, deadLetter bool, outcome string, t contract.Tick, lateness time.Duration) {
 	info := activity.GetInfo(ctx)
 	// A local activity's handler has "none" for the activity and workflow types: set them, so
 	// that the series are the same whichever attempt delivered.
-	tags := map[string]string{MetricTagWorkflowID: info.WorkflowExecution.ID, "activity_type": info.ActivityType.Name}
+	tags := map[string]string{contract.MetricTagWorkflowID: info.WorkflowExecution.ID, "activity_type": info.ActivityType.Name}
 	if info.WorkflowType != nil {
 		tags["workflow_type"] = info.WorkflowType.Name
 	}

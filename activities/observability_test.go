@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/metrics/metricstest"
 	"github.com/hello-cron/cronsource/internal/sdkmetrics"
 )
@@ -68,8 +69,8 @@ func TestDeliveryMetrics(t *testing.T) {
 			a := New(sink.Client(), sink.URL, nil)
 			reg := prometheus.NewRegistry()
 			if tt.deadLetter {
-				_, _ = observed(t, a, reg, a.DeadLetter, DeadLetterRequest{Tick: tick(), Sink: sink.URL,
-					Rejection: Rejection{Sink: "http://sink.test/", StatusCode: 400}})
+				_, _ = observed(t, a, reg, a.DeadLetter, contract.DeadLetterRequest{Tick: tick(), Sink: sink.URL,
+					Rejection: contract.Rejection{Sink: "http://sink.test/", StatusCode: 400}})
 			} else {
 				_, _ = observed(t, a, reg, a.Deliver, tick())
 			}
@@ -78,7 +79,7 @@ func TestDeliveryMetrics(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, name := range all {
-				got, found := families.Value(name, map[string]string{MetricTagWorkflowID: testWorkflowID})
+				got, found := families.Value(name, map[string]string{contract.MetricTagWorkflowID: testWorkflowID})
 				want, wanted := tt.want[name]
 				if found != wanted || got != want {
 					t.Errorf("%s{workflow_id=%q} = %v (found %v), want %v (found %v); families: %s",
@@ -118,8 +119,8 @@ func TestDeliveryTracing(t *testing.T) {
 			}
 			a := New(sink.Client(), sink.URL, tt.overrides, opts...)
 			if tt.deadLetter {
-				_, _ = observed(t, a, nil, a.DeadLetter, DeadLetterRequest{Tick: tick(), Sink: sink.URL,
-					Rejection: Rejection{Sink: "http://sink.test/", StatusCode: 400}})
+				_, _ = observed(t, a, nil, a.DeadLetter, contract.DeadLetterRequest{Tick: tick(), Sink: sink.URL,
+					Rejection: contract.Rejection{Sink: "http://sink.test/", StatusCode: 400}})
 			} else {
 				_, _ = observed(t, a, nil, a.Deliver, tick())
 			}
@@ -232,8 +233,8 @@ func TestDeliveryLogLines(t *testing.T) {
 			tk.Time = time.Now().Add(-2 * time.Second)
 			var logger *capturingLogger
 			if tt.deadLetter {
-				logger, _ = observed(t, a, nil, a.DeadLetter, DeadLetterRequest{Tick: tk, Sink: sinkURL,
-					Rejection: Rejection{Sink: sinkURL, StatusCode: 400}})
+				logger, _ = observed(t, a, nil, a.DeadLetter, contract.DeadLetterRequest{Tick: tk, Sink: sinkURL,
+					Rejection: contract.Rejection{Sink: sinkURL, StatusCode: 400}})
 			} else {
 				logger, _ = observed(t, a, nil, a.Deliver, tk)
 			}

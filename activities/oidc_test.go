@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/sink"
 )
 
@@ -40,17 +41,17 @@ func TestOIDCTokenOnEveryPost(t *testing.T) {
 			a := New(sink.NewHTTPClient(nil, 5*time.Second, sink.Policy{Home: s.URL, TokenFile: path}), s.URL, nil)
 			var err error
 			if tt.deadLetter {
-				_, err = deadLetter(t, a, DeadLetterRequest{Tick: tick(), Sink: s.URL,
-					Rejection: Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
+				_, err = deadLetter(t, a, contract.DeadLetterRequest{Tick: tick(), Sink: s.URL,
+					Rejection: contract.Rejection{Sink: "http://sink.test/in", StatusCode: 400}})
 			} else {
 				_, err = deliver(t, a, tick())
 			}
 			n, header, _ := s.last()
 			if tt.unreadable {
 				var appErr *temporal.ApplicationError
-				if !errors.As(err, &appErr) || appErr.Type() != ErrUnavailable || appErr.NonRetryable() ||
+				if !errors.As(err, &appErr) || appErr.Type() != contract.ErrUnavailable || appErr.NonRetryable() ||
 					!strings.Contains(err.Error(), "read OIDC token") {
-					t.Fatalf("err = %v, want a retryable %s about the token", err, ErrUnavailable)
+					t.Fatalf("err = %v, want a retryable %s about the token", err, contract.ErrUnavailable)
 				}
 				if n != 0 {
 					t.Errorf("the sink got %d requests, want none", n)

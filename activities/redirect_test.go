@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/metrics/metricstest"
 	"github.com/hello-cron/cronsource/internal/sink"
 )
@@ -71,7 +72,7 @@ func TestDeliverThroughRedirects(t *testing.T) {
 		tls        bool // the sink is https; the other server is always http
 		status     int
 		to         string // where the redirect points: "same" (the sink's /in), "self" (its /), "other" (another server's /in)
-		mode       ContentMode
+		mode       contract.ContentMode
 		client     func(roots *x509.CertPool) *http.Client // default: the worker's
 		wantErr    string                                  // "" for delivered
 		wantToSink bool                                    // the POST reached /in
@@ -82,7 +83,7 @@ func TestDeliverThroughRedirects(t *testing.T) {
 		{name: "https to http", tls: true, status: 307, to: "other", wantErr: "from https to http"},
 		{name: "loop", status: 307, to: "self", wantErr: "redirect loop"},
 		{name: "307 on the sink's origin", status: 307, to: "same", wantToSink: true},
-		{name: "308 on the sink's origin, structured", status: 308, to: "same", mode: Structured, wantToSink: true},
+		{name: "308 on the sink's origin, structured", status: 308, to: "same", mode: contract.Structured, wantToSink: true},
 		{name: "302 through a client that turns it into a GET", status: 302, to: "same",
 			client:  func(*x509.CertPool) *http.Client { return &http.Client{} },
 			wantErr: "sink answered 202 Accepted to a GET of"},
@@ -143,7 +144,7 @@ func TestDeliverThroughRedirects(t *testing.T) {
 			if gatherErr != nil {
 				t.Fatal(gatherErr)
 			}
-			series := map[string]string{MetricTagWorkflowID: testWorkflowID}
+			series := map[string]string{contract.MetricTagWorkflowID: testWorkflowID}
 			delivered, _ := families.Value(MetricTicksDelivered, series)
 			retried, _ := families.Value(MetricTicksRetried, series)
 
@@ -163,8 +164,8 @@ func TestDeliverThroughRedirects(t *testing.T) {
 				return
 			}
 			var appErr *temporal.ApplicationError
-			if !errors.As(err, &appErr) || appErr.Type() != ErrRetryable || appErr.NonRetryable() || IsRejected(err) {
-				t.Fatalf("err = %v, want a retryable %s", err, ErrRetryable)
+			if !errors.As(err, &appErr) || appErr.Type() != contract.ErrRetryable || appErr.NonRetryable() || contract.IsRejected(err) {
+				t.Fatalf("err = %v, want a retryable %s", err, contract.ErrRetryable)
 			}
 			msg := appErr.Error()
 			if !strings.Contains(msg, tt.wantErr) || strings.Contains(msg, password) || strings.Contains(msg, locationPassword) ||

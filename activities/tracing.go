@@ -13,7 +13,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/activity"
 
-	sinkpkg "github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // Option changes how New builds the activities.
@@ -48,7 +49,7 @@ const (
 
 // startSpan starts the span of one POST of t to sink. With the no-op provider it costs an
 // allocation-free no-op span.
-func (a *Activities) startSpan(ctx context.Context, t Tick, sink string, attempt int32, deadLetter bool) (context.Context, trace.Span) {
+func (a *Activities) startSpan(ctx context.Context, t contract.Tick, sink string, attempt int32, deadLetter bool) (context.Context, trace.Span) {
 	name := spanDeliver
 	if deadLetter {
 		name = spanDeadLetter
@@ -66,7 +67,7 @@ func (a *Activities) startSpan(ctx context.Context, t Tick, sink string, attempt
 		attrWorkflowID.String(activity.GetInfo(ctx).WorkflowExecution.ID),
 		attrAttempt.Int(int(attempt)),
 		semconv.HTTPRequestMethodPost,
-		semconv.URLFull(sinkpkg.Redact(sink)),
+		semconv.URLFull(sinkref.Redact(sink)),
 	)
 	if u, err := url.Parse(sink); err == nil {
 		span.SetAttributes(semconv.ServerAddress(u.Hostname()))
@@ -82,7 +83,7 @@ func (a *Activities) startSpan(ctx context.Context, t Tick, sink string, attempt
 }
 
 // endSpan records how the POST went and ends the span.
-func endSpan(span trace.Span, r Receipt, outcome string, err error) {
+func endSpan(span trace.Span, r contract.Receipt, outcome string, err error) {
 	if span.IsRecording() {
 		span.SetAttributes(attrOutcome.String(outcome))
 		if r.StatusCode != 0 {

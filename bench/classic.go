@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -61,9 +61,9 @@ func classicSource(ctx workflow.Context, in classicInput) error {
 				return err
 			}
 		}
-		tick := activities.Tick{ID: fmt.Sprintf("%s-%d", id, seq), Sequence: seq, Time: due,
+		tick := contract.Tick{ID: fmt.Sprintf("%s-%d", id, seq), Sequence: seq, Time: due,
 			Type: workflows.DefaultType, Source: in.Source, WorkflowID: id}
-		if err := deliver(ctx, tick); err != nil && !activities.IsRejected(err) {
+		if err := deliver(ctx, tick); err != nil && !contract.IsRejected(err) {
 			return err
 		}
 	}

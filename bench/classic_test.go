@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -21,8 +22,8 @@ import (
 // half intervals: each tick goes to the regular activity at its time, numbered from 1, and a
 // tick the sink rejects or answers late holds up only the ticks behind it.
 func TestClassicSourceTicks(t *testing.T) {
-	unavailable := temporal.NewApplicationError("connection refused", activities.ErrUnavailable)
-	rejected := temporal.NewNonRetryableApplicationError("bad request", activities.ErrRejected, nil)
+	unavailable := temporal.NewApplicationError("connection refused", contract.ErrUnavailable)
+	rejected := temporal.NewNonRetryableApplicationError("bad request", contract.ErrRejected, nil)
 	first := start.Add(500 * time.Millisecond)
 	tests := []struct {
 		name    string
@@ -46,15 +47,15 @@ func TestClassicSourceTicks(t *testing.T) {
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			var mu sync.Mutex
-			var got []activities.Tick
+			var got []contract.Tick
 			var at []time.Duration
 			env.OnActivity(a.Deliver, mock.Anything, mock.Anything).Return(
-				func(_ context.Context, tick activities.Tick) (activities.Receipt, error) {
+				func(_ context.Context, tick contract.Tick) (contract.Receipt, error) {
 					mu.Lock()
 					defer mu.Unlock()
 					got = append(got, tick)
 					at = append(at, env.Now().Sub(first))
-					return activities.Receipt{StatusCode: 200}, tt.errs[len(got)]
+					return contract.Receipt{StatusCode: 200}, tt.errs[len(got)]
 				})
 			env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "bench-3"})
 			env.RegisterDelayedCallback(env.CancelWorkflow, 4*time.Second)

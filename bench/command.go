@@ -85,23 +85,39 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	defer rec.close()
 	host, _ := os.Hostname()
 	rep := report{Date: time.Now().UTC().Format(time.RFC3339), Host: host}
-	progress := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
-
-	type run struct {
-		scenario string
-		n        int
-		interval time.Duration
+	if err := o.runLoads(ctx, rec, &rep); err != nil {
+		return err
 	}
-	var runs []run
+	// A failure from here on still leaves the figures above to print.
+	o.runExtras(ctx, rec, &rep)
+	return o.writeReport(stdout, rep)
+}
+
+// loadRun is one load scenario: n sources ticking every interval, run on each of --systems.
+type loadRun struct {
+	scenario string
+	n        int
+	interval time.Duration
+}
+
+// loadRuns are the capacity and precision runs that --only and --sizes ask for.
+func (o *options) loadRuns() []loadRun {
+	var runs []loadRun
 	if o.wants("capacity") {
 		for _, n := range o.sizes {
-			runs = append(runs, run{"capacity", n, time.Second})
+			runs = append(runs, loadRun{"capacity", n, time.Second})
 		}
 	}
 	if o.wants("precision") {
-		runs = append(runs, run{"precision", 1, time.Second}, run{"precision", 1, 250 * time.Millisecond})
+		runs = append(runs, loadRun{"precision", 1, time.Second}, loadRun{"precision", 1, 250 * time.Millisecond})
 	}
-	for _, r := range runs {
+	return runs
+}
+
+// runLoads runs every load scenario on every system, adding the results to rep, or a note
+// for a run that a system cannot do. The first failure ends the benchmark.
+func (o *options) runLoads(ctx context.Context, rec *recorder, rep *report) error {
+	for _, r := range o.loadRuns() {
 		for _, name := range o.systems {
 			if name == "schedules" {
 				if err := scheduleInterval(r.interval); err != nil {
@@ -111,21 +127,35 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 					continue
 				}
 			}
-			progress("%s: %d sources every %v on %s", r.scenario, r.n, r.interval, name)
-			sys, err := o.system(ctx, name, rec.url)
+			res, err := o.runLoadOn(ctx, rec, r, name)
 			if err != nil {
 				return err
-			}
-			res, err := runLoad(ctx, rec, sys, r.scenario, name, r.n, r.interval, o.warmup, o.measure)
-			sys.close()
-			if err != nil {
-				return fmt.Errorf("%s %d on %s: %w", r.scenario, r.n, name, err)
 			}
 			rep.Load = append(rep.Load, res)
 		}
 	}
+	return nil
+}
 
-	// A failure from here on still leaves the figures above to print.
+// runLoadOn runs one load scenario on a fresh system of the given name.
+func (o *options) runLoadOn(ctx context.Context, rec *recorder, r loadRun, name string) (loadResult, error) {
+	progress("%s: %d sources every %v on %s", r.scenario, r.n, r.interval, name)
+	sys, err := o.system(ctx, name, rec.url)
+	if err != nil {
+		return loadResult{}, err
+	}
+	res, err := runLoad(ctx, rec, sys, r.scenario, name, r.n, r.interval, o.warmup, o.measure)
+	sys.close()
+	if err != nil {
+		return loadResult{}, fmt.Errorf("%s %d on %s: %w", r.scenario, r.n, name, err)
+	}
+	return res, nil
+}
+
+// runExtras runs the history, recovery and footprint measures that --only asks for. A failure
+// is recorded in rep.Errors, and the next measure runs.
+func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
+	var err error
 	if o.wants("history") {
 		progress("history cost")
 		if rep.History, err = o.history(ctx, rec); err != nil {
@@ -144,7 +174,10 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 			rep.Errors = append(rep.Errors, "footprint: "+err.Error())
 		}
 	}
+}
 
+// writeReport prints rep, its notes and errors, and writes it as JSON to --out.
+func (o *options) writeReport(stdout io.Writer, rep report) error {
 	printReport(stdout, rep)
 	for _, n := range rep.Notes {
 		fmt.Fprintln(stdout, "note:", n)
@@ -165,6 +198,9 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "\nwrote %s\n", o.out)
 	return nil
 }
+
+// progress tells what the benchmark is doing, on stderr.
+func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
 
 func (o *options) wants(scenario string) bool {
 	return len(o.only) == 0 || slices.Contains(o.only, scenario)

@@ -13,6 +13,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -76,9 +77,9 @@ func (t *ticker) run(ctx context.Context, i int, due time.Time, interval time.Du
 			return
 		case <-timer.C:
 		}
-		tick := activities.Tick{ID: fmt.Sprintf("ticker-%d-%d", i, seq), Sequence: seq, Time: due,
+		tick := contract.Tick{ID: fmt.Sprintf("ticker-%d-%d", i, seq), Sequence: seq, Time: due,
 			Type: workflows.DefaultType, Source: fmt.Sprintf("urn:bench:%d", i), WorkflowID: "ticker"}
-		if e, err := tick.Event(nil); err == nil {
+		if e, err := activities.NewEvent(tick, nil); err == nil {
 			if req, err := cehttp.NewHTTPRequestFromEvent(ctx, t.sink, e); err == nil {
 				if resp, err := t.client.Do(req); err == nil {
 					resp.Body.Close()

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -41,7 +42,7 @@ func scheduledTick(ctx workflow.Context, in scheduledInput) error {
 	var a *activities.Activities // names the activity; never called here
 	lctx := workflow.WithLocalActivityOptions(ctx, workflows.LocalDeliveryOptions())
 	err = workflow.ExecuteLocalActivity(lctx, a.Deliver, tick).Get(ctx, nil)
-	if err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
+	if err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 		return err
 	}
 	if err := workflow.Sleep(ctx, workflows.RetryDelay(err)); err != nil {
@@ -53,7 +54,7 @@ func scheduledTick(ctx workflow.Context, in scheduledInput) error {
 
 // deliver hands tick to the Deliver activity, as a regular activity with our source's options,
 // and waits for its outcome.
-func deliver(ctx workflow.Context, tick activities.Tick) error {
+func deliver(ctx workflow.Context, tick contract.Tick) error {
 	var a *activities.Activities // names the activity; never called here
 	actx := workflow.WithActivityOptions(ctx, workflows.DeliveryOptions())
 	return workflow.ExecuteActivity(actx, a.Deliver, tick).Get(ctx, nil)
@@ -62,21 +63,21 @@ func deliver(ctx workflow.Context, tick activities.Tick) error {
 // tickFor is the tick a Schedule started workflowID for. Its time is the scheduled time, so that
 // lateness is measured as for the other systems; its sequence counts intervals from the
 // Schedule's first time; its id is the workflow id, which is unique per tick.
-func tickFor(in scheduledInput, workflowID string, searchAttributes map[string]*commonpb.Payload) (activities.Tick, error) {
+func tickFor(in scheduledInput, workflowID string, searchAttributes map[string]*commonpb.Payload) (contract.Tick, error) {
 	if in.Interval <= 0 {
-		return activities.Tick{}, fmt.Errorf("invalid interval %v: must be positive", in.Interval)
+		return contract.Tick{}, fmt.Errorf("invalid interval %v: must be positive", in.Interval)
 	}
 	at, err := scheduledTime(workflowID, searchAttributes)
 	if err != nil {
-		return activities.Tick{}, err
+		return contract.Tick{}, err
 	}
 	since := at.Sub(in.StartAt)
 	if since < 0 || since%in.Interval != 0 {
-		return activities.Tick{}, fmt.Errorf("scheduled time %s is not on the schedule from %s every %v",
+		return contract.Tick{}, fmt.Errorf("scheduled time %s is not on the schedule from %s every %v",
 			at.Format(time.RFC3339Nano), in.StartAt.Format(time.RFC3339Nano), in.Interval)
 	}
 	base, _, _ := splitWorkflowID(workflowID)
-	return activities.Tick{
+	return contract.Tick{
 		ID:         workflowID,
 		Sequence:   int64(since/in.Interval) + 1,
 		Time:       at,

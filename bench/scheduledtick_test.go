@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -77,7 +78,7 @@ func TestTickFor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := activities.Tick{ID: tt.workflowID, Sequence: tt.wantSeq, Time: tt.wantTime, Type: workflows.DefaultType,
+			want := contract.Tick{ID: tt.workflowID, Sequence: tt.wantSeq, Time: tt.wantTime, Type: workflows.DefaultType,
 				Source: "urn:bench:3", WorkflowID: "bench-3"}
 			if got.ID != want.ID || got.Sequence != want.Sequence || !got.Time.Equal(want.Time) || got.Type != want.Type ||
 				got.Source != want.Source || got.WorkflowID != want.WorkflowID {
@@ -113,8 +114,8 @@ func TestScheduleInterval(t *testing.T) {
 // search attribute goes to the first attempt, a local activity, and after a retryable failure
 // to the regular activity, numbered as its second attempt.
 func TestScheduledTickDelivers(t *testing.T) {
-	unavailable := temporal.NewApplicationError("connection refused", activities.ErrUnavailable)
-	rejected := temporal.NewNonRetryableApplicationError("bad request", activities.ErrRejected, nil)
+	unavailable := temporal.NewApplicationError("connection refused", contract.ErrUnavailable)
+	rejected := temporal.NewNonRetryableApplicationError("bad request", contract.ErrRejected, nil)
 	tests := []struct {
 		name         string
 		errs         []error // the answer of each call; nil delivers
@@ -133,13 +134,13 @@ func TestScheduledTickDelivers(t *testing.T) {
 			var a *activities.Activities
 			env.RegisterActivity(a)
 			var mu sync.Mutex
-			var got []activities.Tick
+			var got []contract.Tick
 			env.OnActivity(a.Deliver, mock.Anything, mock.Anything).Return(
-				func(_ context.Context, tick activities.Tick) (activities.Receipt, error) {
+				func(_ context.Context, tick contract.Tick) (contract.Receipt, error) {
 					mu.Lock()
 					defer mu.Unlock()
 					got = append(got, tick)
-					return activities.Receipt{StatusCode: 200}, tt.errs[len(got)-1]
+					return contract.Receipt{StatusCode: 200}, tt.errs[len(got)-1]
 				})
 			env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "bench-3-2026-11-26T10:00:04Z"})
 			at := start.Add(4 * time.Second)
@@ -152,7 +153,7 @@ func TestScheduledTickDelivers(t *testing.T) {
 				t.Fatal("workflow did not complete")
 			}
 			err := env.GetWorkflowError()
-			if tt.wantRejected != (err != nil) || (err != nil && !activities.IsRejected(err)) {
+			if tt.wantRejected != (err != nil) || (err != nil && !contract.IsRejected(err)) {
 				t.Fatalf("workflow error = %v, want rejected %v", err, tt.wantRejected)
 			}
 			if len(got) != tt.wantCalls {

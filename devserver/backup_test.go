@@ -114,9 +114,8 @@ func startWorkflow(t *testing.T, addr, id string) {
 func TestBackupAndRestoreBesideRunningDevserver(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "temporal.db")
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	dev := startDevserver(t, "--db-filename", db, "--port", fmt.Sprint(port), "--headless")
+	dev := startDevserver(t, "--db-filename", db, "--port", "0", "--headless")
+	addr := dev.addr(t)
 	startWorkflow(t, addr, "before-backup")
 
 	backup := filepath.Join(dir, "backups", "temporal-1.db")
@@ -149,8 +148,8 @@ func TestBackupAndRestoreBesideRunningDevserver(t *testing.T) {
 		}
 	}
 	copyFile(t, backup, db)
-	dev = startDevserver(t, "--db-filename", db, "--port", fmt.Sprint(port), "--headless")
-	if !workflowExists(t, addr, "before-backup") {
+	dev = startDevserver(t, "--db-filename", db, "--port", "0", "--headless")
+	if addr = dev.addr(t); !workflowExists(t, addr, "before-backup") {
 		t.Error("the restored devserver has no before-backup")
 	}
 	if workflowExists(t, addr, "after-backup") {

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,8 +26,12 @@ func TestWebUIPort(t *testing.T) {
 		{name: "default follows --port", port: 17233, want: 18233},
 		{name: "default above 65535", port: 65000, wantErr: "invalid --ui-port: the default, --port 65000 + 1000, is above 65535"},
 		{name: "explicit", port: 7233, uiPort: 9000, set: true, want: 9000},
-		{name: "explicit zero", port: 7233, uiPort: 0, set: true, wantErr: "invalid --ui-port 0: must be 1 to 65535"},
-		{name: "explicit above 65535", port: 7233, uiPort: 70000, set: true, wantErr: "invalid --ui-port 70000: must be 1 to 65535"},
+		{name: "explicit zero is a free port", port: 7233, uiPort: 0, set: true, want: 0},
+		{name: "--port 0 gives a free port too", port: 0, want: 0},
+		{name: "--port 0 and explicit", port: 0, uiPort: 9000, set: true, want: 9000},
+		{name: "--port 0 and explicit zero", port: 0, uiPort: 0, set: true, want: 0},
+		{name: "explicit negative", port: 7233, uiPort: -1, set: true, wantErr: "invalid --ui-port -1: must be 0 to 65535"},
+		{name: "explicit above 65535", port: 7233, uiPort: 70000, set: true, wantErr: "invalid --ui-port 70000: must be 0 to 65535"},
 		{name: "same as --port", port: 7233, uiPort: 7233, set: true, wantErr: "invalid --ui-port 7233: must differ from --port"},
 		{name: "headless needs none", port: 65000, headless: true, want: 0},
 	}
@@ -59,11 +64,9 @@ func TestUIWriteActionsFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			uiPort := freePort(t)
-			dev := startDevserver(t, append([]string{"--ephemeral", "--port", fmt.Sprint(freePort(t)),
-				"--ui-port", fmt.Sprint(uiPort)}, tt.args...)...)
+			dev := startDevserver(t, append([]string{"--ephemeral", "--port", "0"}, tt.args...)...)
 			defer dev.stop(t)
-			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/settings", uiPort))
+			resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(dev.uiURL(t) + "/api/v1/settings")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,5 +88,72 @@ func TestUIWriteActionsNeedsTheUI(t *testing.T) {
 	err := cmd.ExecuteContext(context.Background())
 	if want := "invalid --ui-write-actions: cannot be used with --headless"; err == nil || err.Error() != want {
 		t.Fatalf("devserver --headless --ui-write-actions: %v, want %q", err, want)
+	}
+}
+
+// Bad ports are refused in one line naming the flag, before anything starts.
+func TestCommandRejectsBadPorts(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "negative --port", args: []string{"--port", "-1"}, want: "invalid --port -1: must be 0 to 65535"},
+		{name: "--port above 65535", args: []string{"--port", "65536"}, want: "invalid --port 65536: must be 0 to 65535"},
+		{name: "negative --ui-port", args: []string{"--port", "0", "--ui-port", "-1"}, want: "invalid --ui-port -1: must be 0 to 65535"},
+		{name: "--ui-port with --headless", args: []string{"--port", "0", "--headless", "--ui-port", "0"},
+			want: "invalid --ui-port: cannot be used with --headless"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			cmd := newCommand(&stdout, &stderr)
+			cmd.SetArgs(append([]string{"--ephemeral"}, tt.args...))
+			err := cmd.ExecuteContext(t.Context())
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("devserver %v: %v, want %q", tt.args, err, tt.want)
+			}
+			if stdout.Len() != 0 || stderr.Len() != 0 {
+				t.Errorf("devserver %v printed stdout %q, stderr %q; want nothing", tt.args, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
+// Two devservers started at once with --port 0 each get free ports of their own, for the
+// frontend and for the Web UI, show them on their ready lines, and answer on them.
+func TestPortZero(t *testing.T) {
+	devs := []*server{
+		launchDevserver(t, "--ephemeral", "--port", "0"),
+		launchDevserver(t, "--ephemeral", "--port", "0"),
+	}
+	seen := map[string]bool{}
+	for _, dev := range devs {
+		dev.waitReady(t)
+		addr, ui := dev.addr(t), dev.uiURL(t)
+		uiAddr := strings.TrimPrefix(ui, "http://")
+		for _, hostPort := range []string{addr, uiAddr} {
+			host, port, err := net.SplitHostPort(hostPort)
+			if err != nil || host != "127.0.0.1" || port == "0" {
+				t.Errorf("ready line %q: address %q, want 127.0.0.1 and a port", dev.stdout, hostPort)
+			}
+			if seen[port] {
+				t.Errorf("port %s shown twice: %q", port, devs[0].stdout.String()+devs[1].stdout.String())
+			}
+			seen[port] = true
+		}
+		health := newCommand(io.Discard, io.Discard)
+		health.SetArgs([]string{"health", "--address", addr})
+		if err := health.ExecuteContext(t.Context()); err != nil {
+			t.Errorf("devserver health --address %s: %v", addr, err)
+		}
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(ui + "/api/v1/settings")
+		if err != nil {
+			t.Fatalf("Web UI at %s: %v", ui, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s/api/v1/settings: %d, want 200", ui, resp.StatusCode)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +16,9 @@ import (
 func TestDatabaseLockAcrossProcesses(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "data", "temporal.db")
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	dev := startDevserver(t, "--db-filename", db, "--port", fmt.Sprint(port), "--headless")
+	dev := startDevserver(t, "--db-filename", db, "--port", "0", "--headless")
+	addr := dev.addr(t) // the restarts below take the same port, as after a crash
+	_, port, _ := net.SplitHostPort(addr)
 	startWorkflow(t, addr, "kept")
 
 	symlink, hardlink := filepath.Join(dir, "symlink.db"), filepath.Join(dir, "hardlink.db")
@@ -28,7 +29,7 @@ func TestDatabaseLockAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, alias := range []string{db, symlink, hardlink} {
-		_, stderr, code := runDevserver(t, "--db-filename", alias, "--port", fmt.Sprint(freePort(t)), "--headless")
+		_, stderr, code := runDevserver(t, "--db-filename", alias, "--port", "0", "--headless")
 		want := fmt.Sprintf("devserver: invalid --db-filename %s: database %s is in use by another devserver\n", alias, alias)
 		if code != 1 || stderr != want {
 			t.Errorf("second devserver on %s: exit %d, stderr %q; want 1 and %q", alias, code, stderr, want)
@@ -42,13 +43,13 @@ func TestDatabaseLockAcrossProcesses(t *testing.T) {
 		t.Fatalf("devserver backup after SIGKILL: exit %d: %s", code, stderr)
 	}
 	start := time.Now()
-	dev = startDevserver(t, "--db-filename", symlink, "--port", fmt.Sprint(port), "--headless")
+	dev = startDevserver(t, "--db-filename", symlink, "--port", port, "--headless")
 	t.Logf("restart after SIGKILL ready in %v", time.Since(start))
 	if !workflowExists(t, addr, "kept") {
 		t.Error("the devserver restarted after SIGKILL lost workflow kept")
 	}
 	dev.stop(t)
-	dev = startDevserver(t, "--db-filename", backup, "--port", fmt.Sprint(port), "--headless")
+	dev = startDevserver(t, "--db-filename", backup, "--port", port, "--headless")
 	if !workflowExists(t, addr, "kept") {
 		t.Error("the backup taken after SIGKILL lacks workflow kept")
 	}

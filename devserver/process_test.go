@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +66,7 @@ func runDevserver(t *testing.T, args ...string) (string, string, int) {
 // server is a devserver running as a child process.
 type server struct {
 	cmd            *exec.Cmd
+	args           []string
 	stdout, stderr *syncBuffer
 	exited         chan struct{} // closed once it has exited and its output is read
 }
@@ -92,7 +93,16 @@ func (b *syncBuffer) String() string {
 // ends unless the test has stopped it first.
 func startDevserver(t *testing.T, args ...string) *server {
 	t.Helper()
-	s := &server{cmd: childCommand(t, args...), stdout: new(syncBuffer), stderr: new(syncBuffer)}
+	s := launchDevserver(t, args...)
+	s.waitReady(t)
+	return s
+}
+
+// launchDevserver starts a devserver, without waiting for it to be ready, and stops it when
+// the test ends unless the test has stopped it first.
+func launchDevserver(t *testing.T, args ...string) *server {
+	t.Helper()
+	s := &server{cmd: childCommand(t, args...), args: args, stdout: new(syncBuffer), stderr: new(syncBuffer)}
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -103,17 +113,51 @@ func startDevserver(t *testing.T, args ...string) *server {
 		close(s.exited)
 	}()
 	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// waitReady waits for the devserver's ready line.
+func (s *server) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.After(60 * time.Second)
 	for !strings.Contains(s.stdout.String(), "devserver ready:") {
 		select {
 		case <-s.exited:
-			t.Fatalf("devserver %v ended before it was ready: %s", args, s.stderr)
+			t.Fatalf("devserver %v ended before it was ready: %s", s.args, s.stderr)
 		case <-deadline:
-			t.Fatalf("devserver %v not ready within 60 s: %s", args, s.stderr)
+			t.Fatalf("devserver %v not ready within 60 s: %s", s.args, s.stderr)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return s
+}
+
+// readyLine matches the ready line: "devserver ready: Temporal at 127.0.0.1:7233, namespaces
+// default, database .data/temporal.db[, Web UI at http://127.0.0.1:8233]".
+var readyLine = regexp.MustCompile(`(?m)^devserver ready: Temporal at (\S+), namespaces \S+, database .*?(?:, Web UI at (\S+))?$`)
+
+// addr is the frontend's host:port as the ready line shows it.
+func (s *server) addr(t *testing.T) string {
+	t.Helper()
+	return s.ready(t)[1]
+}
+
+// uiURL is the Web UI's URL as the ready line shows it.
+func (s *server) uiURL(t *testing.T) string {
+	t.Helper()
+	url := s.ready(t)[2]
+	if url == "" {
+		t.Fatalf("devserver %v shows no Web UI: %q", s.args, s.stdout)
+	}
+	return url
+}
+
+func (s *server) ready(t *testing.T) []string {
+	t.Helper()
+	m := readyLine.FindStringSubmatch(s.stdout.String())
+	if m == nil {
+		t.Fatalf("devserver %v: no ready line in %q", s.args, s.stdout)
+	}
+	return m
 }
 
 // stop ends the devserver as Ctrl-C does and waits for it to exit.
@@ -144,14 +188,4 @@ func (s *server) kill(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-s.exited
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

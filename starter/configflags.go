@@ -9,6 +9,7 @@ import (
 
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -87,7 +88,7 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 // be stored in Temporal history in plaintext, and, given --allowed-sinks, one that the workers
 // would reject.
 func (f *scheduleFlags) checkSinks(fs *pflag.FlagSet, lookupEnv func(string) (string, bool), sinks ...[2]string) error {
-	allowed, err := sink.ParseOrigins(f.allowedSinks)
+	allowed, err := sinkref.ParseOrigins(f.allowedSinks)
 	if err != nil {
 		return fmt.Errorf("invalid %s: %w", envflag.Source(fs, "allowed-sinks", lookupEnv), err)
 	}
@@ -99,7 +100,7 @@ func (f *scheduleFlags) checkSinks(fs *pflag.FlagSet, lookupEnv func(string) (st
 		}
 		if u, err := url.Parse(value); err == nil && u.User != nil {
 			return fmt.Errorf("invalid --%s %q: has a user or password in it, which Temporal history would keep in plaintext: "+
-				"give the worker a credential and name it with --%s-credential (docs/security.md)", flag, sink.Redact(value), flag)
+				"give the worker a credential and name it with --%s-credential (docs/security.md)", flag, sinkref.Redact(value), flag)
 		}
 		if err := policy.Check(value); err != nil {
 			return fmt.Errorf("invalid --%s %q: %w (%s)", flag, value, err, envflag.Source(fs, "allowed-sinks", lookupEnv))

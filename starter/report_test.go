@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -32,7 +32,7 @@ func sourceInput() workflows.Input {
 	return workflows.Input{
 		Config: workflows.Config{Interval: time.Second, Sink: "http://cron:s3cret@sink", DeadLetterSink: "http://dl:s3cret@dls"},
 		State: workflows.State{Sequence: 4, Delivered: 3, Rejected: 1, Anchor: at(0), Cursor: at(0).Add(4 * time.Second),
-			InFlight: &workflows.InFlight{Tick: activities.Tick{Sequence: 5, ID: "i-5", Time: at(0).Add(5 * time.Second)}, Slot: true}},
+			InFlight: &workflows.InFlight{Tick: contract.Tick{Sequence: 5, ID: "i-5", Time: at(0).Add(5 * time.Second)}, Slot: true}},
 	}
 }
 

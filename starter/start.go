@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -29,7 +29,7 @@ func newStartCommand(r *root) *cobra.Command {
 				[2]string{"dead-letter-sink", cfg.DeadLetterSink}); err != nil {
 				return err
 			}
-			cfg.ContentMode = activities.ContentMode(mode)
+			cfg.ContentMode = contract.ContentMode(mode)
 			if err := payload(&cfg, cmd.Flags().Changed("data"), data, dataBase64, dataCType); err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func newStartCommand(r *root) *cobra.Command {
 	fs.StringVar(&data, "data", "", `event payload (default: {"Id":"<workflow id>","JobId":"<sequence>"})`)
 	fs.StringVar(&dataBase64, "data-base64", "", "event payload, base64-encoded (instead of --data)")
 	fs.StringVar(&dataCType, "data-content-type", "", "media type of --data or --data-base64 (default application/json)")
-	fs.StringVar(&mode, "content-mode", string(activities.Binary), "binary or structured")
+	fs.StringVar(&mode, "content-mode", string(contract.Binary), "binary or structured")
 	fs.IntVar(&cfg.ContinueAsNewAfter, "continue-as-new-after", workflows.DefaultContinueAsNewAfter, "ticks per workflow run before it continues as new")
 	return cmd
 }

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
@@ -18,6 +18,7 @@ import (
 	"github.com/hello-cron/cronsource/internal/metrics"
 	"github.com/hello-cron/cronsource/internal/sdkmetrics"
 	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 	"github.com/hello-cron/cronsource/internal/temporalclient"
 	"github.com/hello-cron/cronsource/internal/tracing"
 	"github.com/hello-cron/cronsource/internal/version"
@@ -26,9 +27,7 @@ import (
 
 type options struct {
 	conn            temporalclient.Options
-	sink            string
 	deliveryTimeout time.Duration
-	oidcTokenFile   string
 	tokenOrigins    string
 	allowedSinks    string
 	credentialsDir  string
@@ -54,12 +53,9 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	}
 	fs := cmd.Flags()
 	o.conn.AddFlags(fs)
-	fs.StringVar(&o.sink, "sink", "", "default sink URL for sources without their own")
-	envflag.Bind(fs, "sink", "K_SINK", "SINK")
+	sink.AddEnvFlags(fs)
 	fs.DurationVar(&o.deliveryTimeout, "delivery-timeout", sink.DefaultRequestTimeout,
 		"how long one delivery attempt waits for the sink before it is retried")
-	fs.StringVar(&o.oidcTokenFile, "oidc-token-file", sink.DefaultOIDCTokenFile,
-		"file whose token is sent to the worker's sink as Authorization: Bearer, over https or to loopback, read at each delivery; no file, no header (empty: off)")
 	fs.StringVar(&o.tokenOrigins, "oidc-token-origins", "", "comma-separated origins, such as https://broker.example.com, that get the OIDC token besides the worker's sink")
 	envflag.Bind(fs, "oidc-token-origins", "OIDC_TOKEN_ORIGINS")
 	fs.StringVar(&o.allowedSinks, "allowed-sinks", "",
@@ -74,36 +70,18 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 	return cmd
 }
 
+// settings are the worker's inputs once checked: all that serve needs besides options.
+type settings struct {
+	env         sink.Env
+	policy      sink.Policy
+	credentials sink.Credentials
+	tracing     tracing.Settings
+}
+
+// run checks the input, then serves until the command's context ends (SIGTERM). Bad input
+// returns one line before anything is logged.
 func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool), stderr io.Writer) error {
-	if err := o.conn.Validate(cmd.Flags(), lookupEnv); err != nil {
-		return err
-	}
-	if o.sink != "" {
-		if _, err := sink.ParseURL(o.sink); err != nil {
-			return fmt.Errorf("invalid %s %q: %w", envflag.Source(cmd.Flags(), "sink", lookupEnv), sink.Redact(o.sink), err)
-		}
-	}
-	if o.deliveryTimeout <= 0 || o.deliveryTimeout >= workflows.AttemptTimeout {
-		return fmt.Errorf("invalid --delivery-timeout %s: must be more than 0 and less than %s", o.deliveryTimeout, workflows.AttemptTimeout)
-	}
-	if err := checkTokenFile(o.oidcTokenFile); err != nil {
-		return fmt.Errorf("invalid --oidc-token-file %q: %w", o.oidcTokenFile, err)
-	}
-	policy, credentials, err := o.sinkPolicy(cmd, lookupEnv)
-	if err != nil {
-		return err
-	}
-	overridesEnv, _ := lookupEnv("K_CE_OVERRIDES")
-	overrides, err := sink.ParseOverrides(overridesEnv)
-	if err != nil {
-		return fmt.Errorf("invalid K_CE_OVERRIDES: %w", err)
-	}
-	caEnv, _ := lookupEnv("K_CA_CERTS")
-	roots, err := sink.CACertPool(caEnv)
-	if err != nil {
-		return fmt.Errorf("invalid K_CA_CERTS: %w", err)
-	}
-	traceSettings, err := tracing.Read(lookupEnv)
+	s, err := o.check(cmd.Flags(), lookupEnv)
 	if err != nil {
 		return err
 	}
@@ -112,23 +90,57 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 		return err
 	}
 	defer func() { _ = logger.Sync() }()
-	reg := metrics.NewRegistry()
-	if o.metricsAddr != "" {
-		h, err := sdkmetrics.NewHandler(reg, func(err error) { logger.Warn("metric dropped", zap.Error(err)) })
-		if err != nil {
-			return err
-		}
-		o.conn.MetricsHandler = h
-	}
-	ops, err := listenOps(o.metricsAddr, reg)
+	ops, err := o.startOps(logger)
 	if err != nil {
 		return err
 	}
 	defer ops.close()
+	return o.serve(cmd.Context(), s, logger, ops)
+}
 
-	ctx := cmd.Context()
-	httpClient := sink.NewHTTPClient(roots, o.deliveryTimeout, policy)
-	activityOpts, stopTracing, err := startTracing(ctx, traceSettings, httpClient, logger)
+// check reads and checks every flag and variable but the logging ones (o.log.New checks those).
+// Its errors name the flag or variable at fault.
+func (o *options) check(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) (settings, error) {
+	if err := o.conn.Validate(fs, lookupEnv); err != nil {
+		return settings{}, err
+	}
+	env, err := sink.ReadEnv(fs, lookupEnv)
+	if err != nil {
+		return settings{}, err
+	}
+	if o.deliveryTimeout <= 0 || o.deliveryTimeout >= workflows.AttemptTimeout {
+		return settings{}, fmt.Errorf("invalid --delivery-timeout %s: must be more than 0 and less than %s", o.deliveryTimeout, workflows.AttemptTimeout)
+	}
+	policy, credentials, err := o.sinkPolicy(fs, lookupEnv, env)
+	if err != nil {
+		return settings{}, err
+	}
+	traceSettings, err := tracing.Read(lookupEnv)
+	if err != nil {
+		return settings{}, err
+	}
+	return settings{env: env, policy: policy, credentials: credentials, tracing: traceSettings}, nil
+}
+
+// startOps serves /metrics, /healthz and /readyz on --metrics-addr, and has the Temporal client
+// report the SDK's metrics there; an empty --metrics-addr serves none.
+func (o *options) startOps(logger *zap.Logger) (*ops, error) {
+	reg := metrics.NewRegistry()
+	if o.metricsAddr != "" {
+		h, err := sdkmetrics.NewHandler(reg, func(err error) { logger.Warn("metric dropped", zap.Error(err)) })
+		if err != nil {
+			return nil, err
+		}
+		o.conn.MetricsHandler = h
+	}
+	return listenOps(o.metricsAddr, reg)
+}
+
+// serve connects to Temporal, runs the source workflows and their activities until ctx ends,
+// and then stops the worker, letting a delivery in flight finish and report.
+func (o *options) serve(ctx context.Context, s settings, logger *zap.Logger, ops *ops) error {
+	httpClient := sink.NewHTTPClient(s.env.Roots, o.deliveryTimeout, s.policy)
+	activityOpts, stopTracing, err := startTracing(ctx, s.tracing, httpClient, logger)
 	if err != nil {
 		return err
 	}
@@ -143,65 +155,19 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 	defer c.Close()
 
 	w := worker.New(c, o.conn.TaskQueue, workflows.WorkerOptions())
-	activityOpts = append(activityOpts, activities.WithSinks(policy.Allowed, credentials))
-	workflows.Register(w, activities.New(httpClient, o.sink, overrides, activityOpts...))
+	activityOpts = append(activityOpts, activities.WithSinks(s.policy.Allowed, s.credentials))
+	workflows.Register(w, activities.New(httpClient, s.env.Sink, s.env.Overrides, activityOpts...))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	ops.polling.Store(&c)
 	logger.Info("worker started", append(o.conn.LogFields(),
-		zap.String("sink", sink.Redact(o.sink)), zap.String("oidcTokenFile", o.oidcTokenFile),
-		zap.Stringer("oidcTokenOrigins", policy.TokenOrigins), zap.Stringer("allowedSinks", policy.Allowed),
+		zap.String("sink", sinkref.Redact(s.env.Sink)), zap.String("oidcTokenFile", s.env.TokenFile),
+		zap.Stringer("oidcTokenOrigins", s.policy.TokenOrigins), zap.Stringer("allowedSinks", s.policy.Allowed),
 		zap.String("sinkCredentials", o.credentialsDir))...)
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
-}
-
-// checkTokenFile refuses an OIDC token file that every delivery would fail to read (see
-// sink.NewHTTPClient): a path that exists must be a regular file, or a link to one, that can be
-// read. A path that does not exist is fine, since Knative mounts the token only when OIDC is on,
-// and so is "", which turns it off. The error never shows the token.
-func checkTokenFile(file string) error {
-	if file == "" {
-		return nil
-	}
-	info, err := os.Stat(file)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	switch mode := info.Mode(); {
-	case mode.IsDir():
-		return errors.New("is a directory, not a file")
-	case !mode.IsRegular():
-		return fmt.Errorf("is not a regular file but %s", describeType(mode))
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = f.Close() }()
-	if _, err := f.Read(make([]byte, 1)); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read: %w", err)
-	}
-	return nil
-}
-
-// describeType names the kind of file that is neither regular nor a directory.
-func describeType(mode os.FileMode) string {
-	switch {
-	case mode&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case mode&os.ModeSocket != 0:
-		return "a socket"
-	case mode&os.ModeDevice != 0:
-		return "a device"
-	default:
-		return "a special file"
-	}
 }

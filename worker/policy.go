@@ -3,19 +3,21 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
-// sinkPolicy reads the flags that say where the worker may post and with which credentials.
-func (o *options) sinkPolicy(cmd *cobra.Command, lookupEnv func(string) (string, bool)) (sink.Policy, sink.Credentials, error) {
-	p := sink.Policy{Home: o.sink, TokenFile: o.oidcTokenFile}
-	origins := func(name, value string) (sink.Origins, error) {
-		list, err := sink.ParseOrigins(value)
+// sinkPolicy reads the flags that say where the worker may post and with which credentials, and
+// where the OIDC token of env may go.
+func (o *options) sinkPolicy(fs *pflag.FlagSet, lookupEnv func(string) (string, bool), env sink.Env) (sink.Policy, sink.Credentials, error) {
+	p := sink.Policy{Home: env.Sink, TokenFile: env.TokenFile}
+	origins := func(name, value string) (sinkref.Origins, error) {
+		list, err := sinkref.ParseOrigins(value)
 		if err != nil {
-			return nil, fmt.Errorf("invalid %s: %w", envflag.Source(cmd.Flags(), name, lookupEnv), err)
+			return nil, fmt.Errorf("invalid %s: %w", envflag.Source(fs, name, lookupEnv), err)
 		}
 		return list, nil
 	}
@@ -30,7 +32,7 @@ func (o *options) sinkPolicy(cmd *cobra.Command, lookupEnv func(string) (string,
 	if o.credentialsDir != "" {
 		if _, err := credentials.Check(); err != nil {
 			return p, credentials, fmt.Errorf("invalid %s %q: %w",
-				envflag.Source(cmd.Flags(), "sink-credentials", lookupEnv), o.credentialsDir, err)
+				envflag.Source(fs, "sink-credentials", lookupEnv), o.credentialsDir, err)
 		}
 	}
 	return p, credentials, nil

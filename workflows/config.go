@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/hello-cron/cronsource/activities"
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
@@ -92,7 +92,7 @@ type Config struct {
 	DeadLetterSink string
 	// DeadLetterSinkCredential names the worker's credential for DeadLetterSink.
 	DeadLetterSinkCredential string `json:",omitempty"`
-	ContentMode              activities.ContentMode
+	ContentMode              contract.ContentMode
 	// Data is the event payload (nil: the original demo's {"Id","JobId"}), of DataContentType
 	// (empty: application/json).
 	Data            []byte
@@ -131,8 +131,8 @@ func (c Config) Validate() error {
 		if u.value == "" {
 			continue
 		}
-		if _, err := sink.ParseURL(u.value); err != nil {
-			return &FieldError{u.field, sink.Redact(u.value), err.Error()}
+		if _, err := sinkref.ParseURL(u.value); err != nil {
+			return &FieldError{u.field, sinkref.Redact(u.value), err.Error()}
 		}
 	}
 	for _, n := range []struct{ field, value string }{{"sink-credential", c.SinkCredential},
@@ -140,7 +140,7 @@ func (c Config) Validate() error {
 		if n.value == "" {
 			continue
 		}
-		if err := sink.CheckCredentialName(n.value); err != nil {
+		if err := sinkref.CheckCredentialName(n.value); err != nil {
 			return &FieldError{n.field, n.value, err.Error()}
 		}
 	}
@@ -148,7 +148,7 @@ func (c Config) Validate() error {
 		return &FieldError{"content-mode", c.ContentMode, err.Error()}
 	}
 	if c.Data != nil {
-		if err := activities.CheckData(c.Data, c.DataContentType); err != nil {
+		if err := contract.CheckData(c.Data, c.DataContentType); err != nil {
 			return &FieldError{"data", abbreviate(c.Data), err.Error()}
 		}
 	}
@@ -270,7 +270,7 @@ func (c Config) withDefaults() Config {
 		c.Source = DefaultSource
 	}
 	if c.ContentMode == "" {
-		c.ContentMode = activities.Binary
+		c.ContentMode = contract.Binary
 	}
 	if c.Catchup == "" {
 		c.Catchup = CatchupAll

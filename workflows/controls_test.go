@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // update sends an update at offset on the workflow clock and records how it ended.
@@ -177,9 +177,9 @@ func TestUpdateChangesTheScheduleFromTheNextTick(t *testing.T) {
 
 func TestNewSinkAppliesToTheTickInFlight(t *testing.T) {
 	// The old sink is down: tick 1 is retried until the update at 30 s points it elsewhere.
-	h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+	h := newHarness(t, answer{err: func(_ int, tick contract.Tick) error {
 		if tick.Sink == "http://old" {
-			return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable)
+			return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
 		}
 		return nil
 	}})
@@ -385,10 +385,10 @@ func TestUpdateRacingWithContinueAsNewIsCarried(t *testing.T) {
 }
 
 func TestRejectedTickGoesToTheDeadLetterSink(t *testing.T) {
-	h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+	h := newHarness(t, answer{err: func(_ int, tick contract.Tick) error {
 		if tick.Sequence == 2 {
-			return temporal.NewNonRetryableApplicationError("sink rejected the event: 400", activities.ErrRejected, nil,
-				activities.Rejection{Sink: "http://sink", StatusCode: 400, Data: []byte("bad"), Attempt: 1})
+			return temporal.NewNonRetryableApplicationError("sink rejected the event: 400", contract.ErrRejected, nil,
+				contract.Rejection{Sink: "http://sink", StatusCode: 400, Data: []byte("bad"), Attempt: 1})
 		}
 		return nil
 	}})

@@ -7,7 +7,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // TestCredentialsGoWithTheTicks: every tick names the source's sink credential, a rejected
@@ -30,10 +30,10 @@ func TestCredentialsGoWithTheTicks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+			h := newHarness(t, answer{err: func(_ int, tick contract.Tick) error {
 				if tick.Sequence == 2 {
-					return temporal.NewNonRetryableApplicationError(reason, activities.ErrRejected, nil,
-						activities.Rejection{Sink: tt.rejectedBy, StatusCode: 403, Reason: reason, Attempt: 1})
+					return temporal.NewNonRetryableApplicationError(reason, contract.ErrRejected, nil,
+						contract.Rejection{Sink: tt.rejectedBy, StatusCode: 403, Reason: reason, Attempt: 1})
 				}
 				return nil
 			}})
@@ -101,9 +101,9 @@ func TestNewSinkCredentialAppliesToTheTickInFlight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+			h := newHarness(t, answer{err: func(_ int, tick contract.Tick) error {
 				if tick.SinkCredential == "old" {
-					return temporal.NewApplicationError("sink credential \"old\": no folder", activities.ErrCredential)
+					return temporal.NewApplicationError("sink credential \"old\": no folder", contract.ErrCredential)
 				}
 				return nil
 			}})

@@ -7,8 +7,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // deliver sends f until the sink takes it or rejects it for good, unless a pause or a new
@@ -35,11 +35,11 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	case err == nil:
 		s.state.Delivered++
 		s.state.Retried += int64(max(receipt.Attempt-1, 0))
-	case activities.IsRejected(err):
+	case contract.IsRejected(err):
 		s.state.Rejected++
-		rejection, _ := activities.RejectionOf(err)
+		rejection, _ := contract.RejectionOf(err)
 		s.state.LastRejection = &RejectionStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID,
-			Sink: sink.WithoutUserinfo(rejection.Sink), StatusCode: rejection.StatusCode, Reason: rejection.Reason}
+			Sink: sinkref.WithoutUserinfo(rejection.Sink), StatusCode: rejection.StatusCode, Reason: rejection.Reason}
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
 		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
@@ -75,12 +75,11 @@ const (
 // activity: on the happy path a tick then costs its timer, one workflow task and one marker
 // in the history. A retryable failure hands the tick, after the retry delay, to the regular
 // activity, whose retries Temporal schedules and shows as a pending activity.
-func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activities.Receipt, ended sendEnd, err error) {
-	var a *activities.Activities // names the activities; never called here
+func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contract.Receipt, ended sendEnd, err error) {
 	if s.firstAttemptLocal(ctx) {
 		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
-		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, a.Deliver, tick), &receipt)
-		if ended != answered || err == nil || activities.IsRejected(err) || temporal.IsCanceledError(err) {
+		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, contract.DeliverActivity, tick), &receipt)
+		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err
 		}
 		s.showDetails(ctx) // the tick in flight, while it waits for its retries
@@ -96,7 +95,7 @@ func (s *source) send(ctx workflow.Context, tick activities.Tick) (receipt activ
 		tick.EarlierAttempts = 1
 	}
 	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
-	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, a.Deliver, tick), &receipt)
+	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, contract.DeliverActivity, tick), &receipt)
 	return receipt, ended, err
 }
 
@@ -172,11 +171,11 @@ func RetryDelay(err error) time.Duration {
 // deadLetter posts a tick to the dead-letter sink, if the source has one. While the source is
 // stopping with a grace, that takes at most DeadLetterTimeout; a post that was retrying when
 // the grace ended starts over with that bound.
-func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejection activities.Rejection) error {
+func (s *source) deadLetter(ctx workflow.Context, tick contract.Tick, rejection contract.Rejection) error {
 	if s.cfg.DeadLetterSink == "" {
 		return nil
 	}
-	req := activities.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink,
+	req := contract.DeadLetterRequest{Tick: tick, Sink: s.cfg.DeadLetterSink,
 		Credential: s.cfg.DeadLetterSinkCredential, Rejection: rejection}
 	future, cancel := s.postDeadLetter(ctx, req)
 	if !s.stoppingWithGrace() {
@@ -195,7 +194,7 @@ func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejectio
 	switch {
 	case err == nil:
 		s.state.DeadLettered++
-	case activities.IsRejected(err):
+	case contract.IsRejected(err):
 		s.logger.Error("dead-letter sink rejected the tick too", "sequence", tick.Sequence, "id", tick.ID, "error", err)
 	case s.state.Stopping && !temporal.IsCanceledError(err):
 		s.logger.Error("dead-letter sink did not take the tick before the stop", "sequence", tick.Sequence, "id", tick.ID, "error", err)
@@ -207,12 +206,11 @@ func (s *source) deadLetter(ctx workflow.Context, tick activities.Tick, rejectio
 
 // postDeadLetter starts the DeadLetter activity, retried until it succeeds or, while the
 // source is stopping with a grace, for at most DeadLetterTimeout. cancel cancels it.
-func (s *source) postDeadLetter(ctx workflow.Context, req activities.DeadLetterRequest) (workflow.Future, workflow.CancelFunc) {
-	var a *activities.Activities
+func (s *source) postDeadLetter(ctx workflow.Context, req contract.DeadLetterRequest) (workflow.Future, workflow.CancelFunc) {
 	opts := DeliveryOptions()
 	if s.stoppingWithGrace() {
 		opts.ScheduleToCloseTimeout = DeadLetterTimeout
 	}
 	ctx, cancel := workflow.WithCancel(ctx)
-	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), a.DeadLetter, req), cancel
+	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), contract.DeadLetterActivity, req), cancel
 }

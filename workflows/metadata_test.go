@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/internal/tzdb"
 )
@@ -46,9 +46,9 @@ func (h *harness) detailsAt(t *testing.T, at time.Duration) *string {
 func TestCurrentDetailsFollowTheSource(t *testing.T) {
 	// Interval 10 s; the sink fails tick 3's first attempt (retried after 1 s); paused from
 	// 45 s to 65 s; the source ends after 6 ticks.
-	h := newHarness(t, answer{err: func(n int, tick activities.Tick) error {
+	h := newHarness(t, answer{err: func(n int, tick contract.Tick) error {
 		if n == 2 {
-			return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable)
+			return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
 		}
 		return nil
 	}})

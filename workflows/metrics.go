@@ -3,11 +3,11 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // The per-source metrics that the workflow records, named as Prometheus shows them, with the
-// activities' label (activities.MetricTagWorkflowID) plus the SDK's workflow labels.
+// activities' label (contract.MetricTagWorkflowID) plus the SDK's workflow labels.
 const (
 	// MetricTicksCaughtUp counts ticks delivered late under the catch-up policy: State.CaughtUp.
 	MetricTicksCaughtUp = "cronsource_ticks_caught_up_total"
@@ -37,7 +37,7 @@ func (c *tickCounts) report(ctx workflow.Context, s State) {
 		return
 	}
 	h := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{
-		activities.MetricTagWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		contract.MetricTagWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 	})
 	if n := s.CaughtUp - c.caughtUp; n > 0 {
 		h.Counter(MetricTicksCaughtUp).Inc(n)

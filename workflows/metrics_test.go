@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/metrics/metricstest"
 	"github.com/hello-cron/cronsource/internal/sdkmetrics"
 )
@@ -59,8 +60,8 @@ func TestCatchupAndSkipMetrics(t *testing.T) {
 					return tt.firstTakes
 				}
 				return 0
-			}).Return(func(context.Context, activities.Tick) (activities.Receipt, error) {
-				return activities.Receipt{StatusCode: 200, Attempt: 1}, nil
+			}).Return(func(context.Context, contract.Tick) (contract.Receipt, error) {
+				return contract.Receipt{StatusCode: 200, Attempt: 1}, nil
 			})
 			if tt.pause {
 				for at, name := range map[time.Duration]string{s(15): UpdatePause, s(45): UpdateResume} {
@@ -91,7 +92,7 @@ func TestCatchupAndSkipMetrics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			labels := map[string]string{activities.MetricTagWorkflowID: "default-test-workflow-id"}
+			labels := map[string]string{contract.MetricTagWorkflowID: "default-test-workflow-id"}
 			for i, name := range []string{MetricTicksCaughtUp, MetricTicksSkipped} {
 				got, found := families.Value(name, labels)
 				if want := tt.wantMetrics[i]; got != want || found != (want > 0) {

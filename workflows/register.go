@@ -6,11 +6,13 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
-// Register is the only place the worker's workflows and activities are registered.
-func Register(r worker.Registry, a *activities.Activities) {
+// Register is the only place the worker's workflows and activities are registered: a is
+// *activities.Activities, whose methods the workflow calls by their names
+// (contract.DeliverActivity, contract.DeadLetterActivity).
+func Register(r worker.Registry, a contract.Activities) {
 	r.RegisterWorkflow(CronSource)
 	r.RegisterActivity(a)
 }
@@ -49,6 +51,6 @@ func WorkerOptions() worker.Options {
 		WorkerStopTimeout:                15 * time.Second,
 		StickyScheduleToStartTimeout:     time.Second,
 		MaxConcurrentWorkflowTaskPollers: 8,
-		MaxHeartbeatThrottleInterval:     activities.HeartbeatInterval(HeartbeatTimeout),
+		MaxHeartbeatThrottleInterval:     contract.HeartbeatInterval(HeartbeatTimeout),
 	}
 }

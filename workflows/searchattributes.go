@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/internal/searchattr"
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // searchAttributesChange versions the upserts of a source's search attributes. They are
@@ -44,7 +44,7 @@ type searchAttributeUpdate struct {
 func searchAttributeUpdates(c Config, paused bool, current map[string]*commonpb.Payload) []searchAttributeUpdate {
 	var updates []searchAttributeUpdate
 	sinkKey := temporal.NewSearchAttributeKeyKeyword(searchattr.Sink)
-	sinkURL := sink.Redact(c.Sink)
+	sinkURL := sinkref.Redact(c.Sink)
 	switch have, ok := decoded[string](current, searchattr.Sink); {
 	case sinkURL == "" && ok:
 		updates = append(updates, searchAttributeUpdate{name: searchattr.Sink, update: sinkKey.ValueUnset(), unset: true})

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
@@ -43,7 +43,7 @@ func DeliveryOptions() workflow.ActivityOptions {
 			BackoffCoefficient:     2,
 			MaximumInterval:        time.Minute,
 			MaximumAttempts:        0, // unlimited: a tick is never dropped because a sink was down
-			NonRetryableErrorTypes: []string{activities.ErrRejected},
+			NonRetryableErrorTypes: []string{contract.ErrRejected},
 		},
 	}
 }
@@ -56,7 +56,7 @@ func LocalDeliveryOptions() workflow.LocalActivityOptions {
 		StartToCloseTimeout: AttemptTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			MaximumAttempts:        1,
-			NonRetryableErrorTypes: []string{activities.ErrRejected},
+			NonRetryableErrorTypes: []string{contract.ErrRejected},
 		},
 	}
 }
@@ -259,9 +259,9 @@ func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
 
 // tick is the next tick, due at t: its identity depends only on the source instance and the
 // sequence, so every retry, replay and run sends the same event.
-func (s *source) tick(t time.Time) activities.Tick {
+func (s *source) tick(t time.Time) contract.Tick {
 	seq := s.state.Sequence + 1
-	return activities.Tick{
+	return contract.Tick{
 		ID:              EventID(s.state.InstanceID, seq),
 		Sequence:        seq,
 		Time:            t,

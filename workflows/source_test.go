@@ -18,13 +18,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // delivery is one call of the mocked Deliver activity.
 type delivery struct {
-	tick  activities.Tick
+	tick  contract.Tick
 	at    time.Time // the workflow clock when the call began
 	local bool      // a local activity
 }
@@ -37,7 +38,7 @@ type harness struct {
 	got    []delivery
 	// deadLetters are the calls of the mocked DeadLetter activity; deadLetterErr, if set,
 	// says what each returns.
-	deadLetters   []activities.DeadLetterRequest
+	deadLetters   []contract.DeadLetterRequest
 	deadLetterErr func(n int) error
 }
 
@@ -45,7 +46,7 @@ type harness struct {
 // and what error it returns.
 type answer struct {
 	delay func(n int) time.Duration
-	err   func(n int, tick activities.Tick) error
+	err   func(n int, tick contract.Tick) error
 }
 
 func newHarness(t *testing.T, ans answer) *harness {
@@ -64,30 +65,30 @@ func newHarness(t *testing.T, ans answer) *harness {
 			return 0
 		}
 		return ans.delay(len(h.starts) - 1)
-	}).Return(func(ctx context.Context, tick activities.Tick) (activities.Receipt, error) {
+	}).Return(func(ctx context.Context, tick contract.Tick) (contract.Receipt, error) {
 		h.mu.Lock()
 		n := len(h.got)
 		h.got = append(h.got, delivery{tick: tick, at: h.starts[n], local: activity.GetInfo(ctx).IsLocalActivity})
 		h.mu.Unlock()
 		if ans.err != nil {
 			if err := ans.err(n, tick); err != nil {
-				return activities.Receipt{}, err
+				return contract.Receipt{}, err
 			}
 		}
-		return activities.Receipt{StatusCode: 200, Attempt: tick.EarlierAttempts + activity.GetInfo(ctx).Attempt}, nil
+		return contract.Receipt{StatusCode: 200, Attempt: tick.EarlierAttempts + activity.GetInfo(ctx).Attempt}, nil
 	})
 	h.env.OnActivity(a.DeadLetter, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, req activities.DeadLetterRequest) (activities.Receipt, error) {
+		func(_ context.Context, req contract.DeadLetterRequest) (contract.Receipt, error) {
 			h.mu.Lock()
 			h.deadLetters = append(h.deadLetters, req)
 			n, fail := len(h.deadLetters)-1, h.deadLetterErr
 			h.mu.Unlock()
 			if fail != nil {
 				if err := fail(n); err != nil {
-					return activities.Receipt{}, err
+					return contract.Receipt{}, err
 				}
 			}
-			return activities.Receipt{StatusCode: 200}, nil
+			return contract.Receipt{StatusCode: 200}, nil
 		}).Maybe()
 	return h
 }
@@ -166,12 +167,12 @@ func TestRetriesResendTheSameEvent(t *testing.T) {
 		// the regular activity's first.
 		wait time.Duration
 	}{
-		{"503", temporal.NewApplicationError("sink answered 503", activities.ErrRetryable), time.Second},
-		{"429 with Retry-After", temporal.NewApplicationErrorWithOptions("sink answered 429", activities.ErrRetryable,
+		{"503", temporal.NewApplicationError("sink answered 503", contract.ErrRetryable), time.Second},
+		{"429 with Retry-After", temporal.NewApplicationErrorWithOptions("sink answered 429", contract.ErrRetryable,
 			temporal.ApplicationErrorOptions{NextRetryDelay: 5 * time.Second}), 5 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, answer{err: func(n int, _ activities.Tick) error {
+			h := newHarness(t, answer{err: func(n int, _ contract.Tick) error {
 				if n < 3 {
 					return tc.err
 				}
@@ -186,7 +187,7 @@ func TestRetriesResendTheSameEvent(t *testing.T) {
 			if first.EarlierAttempts != 0 {
 				t.Errorf("first attempt has EarlierAttempts %d, want 0", first.EarlierAttempts)
 			}
-			want, err := first.Event(nil)
+			want, err := activities.NewEvent(first, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +196,7 @@ func TestRetriesResendTheSameEvent(t *testing.T) {
 				if tick.EarlierAttempts != 1 {
 					t.Errorf("attempt %d: EarlierAttempts %d, want 1: the local attempt", i+1, tick.EarlierAttempts)
 				}
-				if got, err := tick.Event(nil); err != nil || !reflect.DeepEqual(got, want) {
+				if got, err := activities.NewEvent(tick, nil); err != nil || !reflect.DeepEqual(got, want) {
 					t.Errorf("attempt %d sent %v (%v), want the same event as attempt 1: %v", i+1, got, err, want)
 				}
 			}
@@ -213,9 +214,9 @@ func TestRetriesResendTheSameEvent(t *testing.T) {
 }
 
 func TestRejectedTickMovesOnToTheNext(t *testing.T) {
-	h := newHarness(t, answer{err: func(_ int, tick activities.Tick) error {
+	h := newHarness(t, answer{err: func(_ int, tick contract.Tick) error {
 		if tick.Sequence == 2 {
-			return temporal.NewNonRetryableApplicationError("sink rejected the event: 400", activities.ErrRejected, nil)
+			return temporal.NewNonRetryableApplicationError("sink rejected the event: 400", contract.ErrRejected, nil)
 		}
 		return nil
 	}})

@@ -3,7 +3,7 @@ package workflows
 import (
 	"time"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // State is everything a source carries across continue-as-new.
@@ -51,6 +51,6 @@ type State struct {
 
 // InFlight is a tick being delivered. Slot says it is a scheduled time, not a trigger.
 type InFlight struct {
-	Tick activities.Tick
+	Tick contract.Tick
 	Slot bool
 }

@@ -3,7 +3,7 @@ package workflows
 import (
 	"time"
 
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // QueryStatus is the name of the query that returns a source's Status.
@@ -101,7 +101,7 @@ func (s *source) statusWith(n int) Status {
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason,
 		Stopping: s.state.Stopping, Finished: s.finished,
 		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
-		Type: c.Type, Source: c.Source, Sink: sink.Redact(c.Sink), DeadLetterSink: sink.Redact(c.DeadLetterSink),
+		Type: c.Type, Source: c.Source, Sink: sinkref.Redact(c.Sink), DeadLetterSink: sinkref.Redact(c.DeadLetterSink),
 		SinkCredential: c.SinkCredential, DeadLetterSinkCredential: c.DeadLetterSinkCredential,
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,

@@ -8,7 +8,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/hello-cron/cronsource/activities"
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 func grace(d time.Duration) StopRequest { return StopRequest{Grace: &d} }
@@ -16,7 +16,7 @@ func grace(d time.Duration) StopRequest { return StopRequest{Grace: &d} }
 // failing answers 503 to tick seq for its first n attempts (n < 0: always).
 func failing(seq int64, n int) answer {
 	attempts := 0
-	return answer{err: func(_ int, tick activities.Tick) error {
+	return answer{err: func(_ int, tick contract.Tick) error {
 		if tick.Sequence != seq || tick.Sink == "http://new" {
 			return nil
 		}
@@ -24,12 +24,12 @@ func failing(seq int64, n int) answer {
 		if n >= 0 && attempts > n {
 			return nil
 		}
-		return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable)
+		return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
 	}}
 }
 
 func TestStopEndsWithinItsGrace(t *testing.T) {
-	unavailable := func(int) error { return temporal.NewApplicationError("sink answered 503", activities.ErrRetryable) }
+	unavailable := func(int) error { return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable) }
 	type stop struct {
 		at  time.Duration
 		req StopRequest

@@ -5,8 +5,8 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/hello-cron/cronsource/activities"
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // stopGraceChange versions a stop's grace, asked in the stop handler: a stop handled before it
@@ -62,8 +62,8 @@ func (s *source) finish(ctx workflow.Context) (bool, error) {
 func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
 	s.state.Abandoned++
 	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
-		"id", f.Tick.ID, "sink", sink.Redact(f.Tick.Sink), "deadLetterSink", sink.Redact(s.cfg.DeadLetterSink))
-	if err := s.deadLetter(ctx, f.Tick, activities.Rejection{Sink: f.Tick.Sink,
+		"id", f.Tick.ID, "sink", sinkref.Redact(f.Tick.Sink), "deadLetterSink", sinkref.Redact(s.cfg.DeadLetterSink))
+	if err := s.deadLetter(ctx, f.Tick, contract.Rejection{Sink: f.Tick.Sink,
 		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
 		return err
 	}

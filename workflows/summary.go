@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hello-cron/cronsource/internal/sink"
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // The bounds of the texts Temporal's tools show. The server refuses a start whose summary
@@ -43,7 +43,7 @@ func (c Config) Schedule() string {
 // schedule, the sink with any password masked, and the CloudEvent type and source.
 func (c Config) Summary() string {
 	c = c.withDefaults()
-	return summaryLine(c.Schedule(), sink.Redact(c.Sink), c.Type, c.Source)
+	return summaryLine(c.Schedule(), sinkref.Redact(c.Sink), c.Type, c.Source)
 }
 
 // Summary is the same line as Config.Summary, from a status.
@@ -88,8 +88,8 @@ func (c Config) Details() string {
 	}
 	line("type", "%s", c.Type)
 	line("source", "%s", c.Source)
-	line("sink", "%s", WithCredential(orText(sink.Redact(c.Sink), "the worker's"), c.SinkCredential))
-	line("dead-letter sink", "%s", WithCredential(orText(sink.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
+	line("sink", "%s", WithCredential(orText(sinkref.Redact(c.Sink), "the worker's"), c.SinkCredential))
+	line("dead-letter sink", "%s", WithCredential(orText(sinkref.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
 	line("content mode", "%s", c.ContentMode)
 	if c.Data == nil {
 		line("data", `the default {"Id","JobId"}`)

@@ -7,8 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // Credentials are the sink credentials that the worker holds, so that none is ever put in a
@@ -21,22 +22,10 @@ import (
 // The files are read at each request, so that a rotated secret is used from the next one on.
 type Credentials struct{ Dir string }
 
-// credentialName is a Kubernetes object name, which is also a safe file name.
-var credentialName = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$`)
-
-// CheckCredentialName refuses a name that cannot be a credential's: lower-case letters, digits,
-// '-' and '.', as Kubernetes names Secrets.
-func CheckCredentialName(name string) error {
-	if !credentialName.MatchString(name) || strings.Contains(name, "..") {
-		return errors.New("must be a credential name: lower-case letters, digits, '-' and '.', as a Kubernetes Secret's")
-	}
-	return nil
-}
-
 // Credential is one credential, as Credentials.Load reads it.
 type Credential struct {
 	Name    string
-	Origins Origins
+	Origins sinkref.Origins
 	// authorization is the Authorization header's value. It is never logged nor put in an error.
 	authorization string
 }
@@ -55,7 +44,7 @@ func (e *CredentialError) Error() string {
 // ForeignOriginError is a credential named for a sink outside its origins: it is not sent.
 type ForeignOriginError struct {
 	Name, Origin string
-	Origins      Origins
+	Origins      sinkref.Origins
 }
 
 func (e *ForeignOriginError) Error() string {
@@ -70,7 +59,7 @@ func (c Credentials) Load(name string) (Credential, error) {
 	if c.Dir == "" {
 		return fail("the worker has no --sink-credentials folder")
 	}
-	if err := CheckCredentialName(name); err != nil {
+	if err := sinkref.CheckCredentialName(name); err != nil {
 		return fail("%v", err)
 	}
 	dir := filepath.Join(c.Dir, name)
@@ -88,7 +77,7 @@ func (c Credentials) Load(name string) (Credential, error) {
 		}
 		files[f] = strings.TrimRight(string(b), "\r\n")
 	}
-	origins, err := ParseOrigins(strings.ReplaceAll(files["origin"], "\n", ","))
+	origins, err := sinkref.ParseOrigins(strings.ReplaceAll(files["origin"], "\n", ","))
 	switch {
 	case err != nil:
 		return fail("file origin: %v", err)
@@ -147,7 +136,7 @@ func isDir(path string) bool {
 // *ForeignOriginError and leaves req as it is.
 func (cr Credential) Apply(req *http.Request) error {
 	if !cr.Origins.Contains(req.URL) {
-		return &ForeignOriginError{Name: cr.Name, Origin: origin(req.URL), Origins: cr.Origins}
+		return &ForeignOriginError{Name: cr.Name, Origin: sinkref.Origin(req.URL), Origins: cr.Origins}
 	}
 	req.Header.Set("Authorization", cr.authorization)
 	return nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // writeCredential makes the folder of credential name in dir with files (file name: content).
@@ -98,19 +100,13 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
-func TestCredentialName(t *testing.T) {
-	for _, name := range []string{"broker-auth", "a", "prod.broker-1"} {
-		if err := CheckCredentialName(name); err != nil {
-			t.Errorf("CheckCredentialName(%q) = %v", name, err)
+// TestCredentialsLoadStaysInItsFolder: a name that is no credential's (see
+// sinkref.CheckCredentialName) is refused before any file is read.
+func TestCredentialsLoadStaysInItsFolder(t *testing.T) {
+	for _, name := range []string{"../x", "a/b", "..", ""} {
+		if _, err := (Credentials{Dir: t.TempDir()}).Load(name); err == nil || !strings.Contains(err.Error(), "must be a credential name") {
+			t.Errorf("Load(%q) = %v, want a refusal of the name", name, err)
 		}
-	}
-	for _, name := range []string{"", ".", "..", "../etc", "a/b", "Broker", "-a", "a-", "a..b", strings.Repeat("a", 254)} {
-		if err := CheckCredentialName(name); err == nil {
-			t.Errorf("CheckCredentialName(%q) accepted it", name)
-		}
-	}
-	if _, err := (Credentials{Dir: t.TempDir()}).Load("../x"); err == nil {
-		t.Error("Load(../x) read outside the folder")
 	}
 }
 
@@ -136,31 +132,8 @@ func TestCredentialsCheck(t *testing.T) {
 	}
 }
 
-func TestParseOrigins(t *testing.T) {
-	tests := []struct{ in, want, wantErr string }{
-		{in: ""},
-		{in: "https://Broker.example.com, http://localhost:8080/", want: "https://broker.example.com:443,http://localhost:8080"},
-		{in: "http://[::1]", want: "http://[::1]:80"},
-		{in: "ftp://a", wantErr: `entry "ftp://a": must be an http or https URL`},
-		{in: "https://a/in", wantErr: "must be an origin only"},
-		{in: "https://u:s3cret@a", wantErr: `entry "https://u:xxxxx@a": must be an origin only`},
-		{in: "https://t0k3n@a", wantErr: `entry "https://xxxxx@a": must be an origin only`},
-		{in: "https://a?x=1", wantErr: "must be an origin only"},
-		{in: "broker", wantErr: "must be an http or https URL"},
-	}
-	for _, tt := range tests {
-		got, err := ParseOrigins(tt.in)
-		switch {
-		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-			t.Errorf("ParseOrigins(%q) err = %v, want %q", tt.in, err, tt.wantErr)
-		case tt.wantErr == "" && (err != nil || got.String() != tt.want):
-			t.Errorf("ParseOrigins(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
-		}
-	}
-}
-
 func TestPolicyCheck(t *testing.T) {
-	allowed, _ := ParseOrigins("https://broker.example.com")
+	allowed, _ := sinkref.ParseOrigins("https://broker.example.com")
 	tests := []struct {
 		name   string
 		policy Policy

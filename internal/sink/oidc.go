@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // DefaultOIDCTokenFile is where Knative mounts a source's OIDC token when the cluster has
@@ -51,7 +53,7 @@ func (t oidcTransport) tokenFor(req *http.Request) bool {
 	for first.Response != nil && first.Response.Request != nil {
 		first = first.Response.Request
 	}
-	return sameOrigin(first.URL, req.URL)
+	return sinkref.SameOrigin(first.URL, req.URL)
 }
 
 // readToken returns the trimmed token in file, "" when there is no file.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // authSink records the Authorization header of each request it gets.
@@ -193,7 +195,7 @@ func TestOIDCTokenFollowsTheFirstOrigin(t *testing.T) {
 				}
 				req = next
 			}
-			policy := Policy{Home: tt.hops[0], TokenFile: "/oidc/token", TokenOrigins: Origins{"https://other:8443"}}
+			policy := Policy{Home: tt.hops[0], TokenFile: "/oidc/token", TokenOrigins: sinkref.Origins{"https://other:8443"}}
 			if got := (oidcTransport{policy: policy}).tokenFor(req); got != tt.want {
 				t.Errorf("tokenFor = %v, want %v", got, tt.want)
 			}
@@ -204,7 +206,7 @@ func TestOIDCTokenFollowsTheFirstOrigin(t *testing.T) {
 // TestOIDCTokenGoesOnlyToItsAudience: the token is for the worker's own sink, and for the origins
 // allowed explicitly, over https or to this machine; a sink with credentials of its own gets those.
 func TestOIDCTokenGoesOnlyToItsAudience(t *testing.T) {
-	explicit := Origins{"https://other.example.com:443", "http://plain.example.com:80"}
+	explicit := sinkref.Origins{"https://other.example.com:443", "http://plain.example.com:80"}
 	tests := []struct {
 		name, home, url, header string
 		noFile                  bool

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // Policy says where the worker may post events and where its OIDC token may go. The zero Policy
@@ -14,11 +16,11 @@ type Policy struct {
 	Home string
 	// Allowed are the origins that sources may name as sinks and dead-letter sinks, besides
 	// Home's; empty allows any.
-	Allowed Origins
+	Allowed sinkref.Origins
 	// TokenFile holds the OIDC token, read at each request; "" sends none.
 	TokenFile string
 	// TokenOrigins get the token too, besides Home's origin.
-	TokenOrigins Origins
+	TokenOrigins sinkref.Origins
 }
 
 // NotAllowedError is a sink whose origin the policy does not allow.
@@ -35,7 +37,7 @@ func (p Policy) Check(rawURL string) error {
 		return fmt.Errorf("sink is not a URL: %w", err)
 	}
 	if !p.allows(u) {
-		return &NotAllowedError{Origin: origin(u)}
+		return &NotAllowedError{Origin: sinkref.Origin(u)}
 	}
 	return nil
 }
@@ -46,7 +48,7 @@ func (p Policy) allows(u *url.URL) bool {
 
 func (p Policy) isHome(u *url.URL) bool {
 	home, err := url.Parse(p.Home)
-	return p.Home != "" && err == nil && sameOrigin(home, u)
+	return p.Home != "" && err == nil && sinkref.SameOrigin(home, u)
 }
 
 // tokenAllowed reports whether the OIDC token may go to u: its audience (Home's origin) or an
@@ -57,7 +59,7 @@ func (p Policy) tokenAllowed(req *http.Request) bool {
 	switch {
 	case p.TokenFile == "", u.User != nil, req.Header.Get("Authorization") != "":
 		return false
-	case u.Scheme != "https" && !loopback(u):
+	case u.Scheme != "https" && !sinkref.IsLoopback(u):
 		return false
 	}
 	return p.isHome(u) || p.TokenOrigins.Contains(u)

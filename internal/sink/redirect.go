@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // MaxRedirects bounds the 307 and 308 redirects that one delivery attempt follows.
@@ -38,7 +40,7 @@ func (p Policy) checkRedirect(req *http.Request, via []*http.Request) error {
 	first, resp := via[0], req.Response // the redirect: net/http always sets it
 	refuse := func(format string, args ...any) error {
 		return &RedirectError{StatusCode: resp.StatusCode, Status: resp.Status,
-			Location: RedactURL(pointedTo(req.URL, via[len(via)-1].URL)), Reason: fmt.Sprintf(format, args...)}
+			Location: sinkref.RedactURL(pointedTo(req.URL, via[len(via)-1].URL)), Reason: fmt.Sprintf(format, args...)}
 	}
 	switch status := resp.StatusCode; {
 	case status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect:
@@ -52,14 +54,14 @@ func (p Policy) checkRedirect(req *http.Request, via []*http.Request) error {
 	case len(via) > MaxRedirects:
 		return refuse("more than %d redirects", MaxRedirects)
 	case !p.allows(req.URL):
-		return refuse("%v", &NotAllowedError{Origin: origin(req.URL)})
+		return refuse("%v", &NotAllowedError{Origin: sinkref.Origin(req.URL)})
 	}
 	// net/http adds a Referer to every hop: the sink gets the same headers again instead.
 	req.Header.Del("Referer")
 	if ref, ok := first.Header["Referer"]; ok {
 		req.Header["Referer"] = ref
 	}
-	if sameOrigin(first.URL, req.URL) {
+	if sinkref.SameOrigin(first.URL, req.URL) {
 		if req.URL.User == nil {
 			req.URL.User = first.URL.User
 		}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
 // hop is a redirect that a test server answers on one path.
@@ -206,7 +208,7 @@ func TestRedirects(t *testing.T) {
 
 			policy := Policy{Home: s.first.URL, TokenFile: tokenFile}
 			if tt.onlyFirst {
-				policy = Policy{Allowed: Origins{OriginOf(s.first.URL)}}
+				policy = Policy{Allowed: sinkref.Origins{sinkref.OriginOf(s.first.URL)}}
 			}
 			resp, err := NewHTTPClient(roots, 5*time.Second, policy).Do(req)
 			if err == nil {
@@ -258,29 +260,5 @@ func TestRedirects(t *testing.T) {
 				t.Errorf("Authorization %q at the target, want %q", got, tt.wantAuth)
 			}
 		})
-	}
-}
-
-func TestSameOrigin(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"http://sink:8080/a", "http://sink:8080/b?x=1", true},
-		{"https://sink.example.com/", "https://sink.example.com:443/in", true},
-		{"http://sink.example.com/", "http://SINK.example.com:80/", true},
-		{"http://cron:pw@sink/", "http://sink/", true},
-		{"http://sink:8080/", "http://sink:8081/", false},
-		{"http://sink:8080/", "https://sink:8080/", false},
-		{"http://sink/", "http://sink.other/", false},
-		{"http://example.com/", "http://sub.example.com/", false},
-		{"http://[::1]:80/", "http://[::1]/", true},
-	}
-	for _, tt := range tests {
-		a, _ := url.Parse(tt.a)
-		b, _ := url.Parse(tt.b)
-		if got := sameOrigin(a, b); got != tt.want {
-			t.Errorf("sameOrigin(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
-		}
 	}
 }

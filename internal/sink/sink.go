@@ -1,6 +1,8 @@
-// Package sink holds the Knative sink contract as the worker reads it: the sink URL (K_SINK,
-// SINK or --sink), the CloudEvent overrides (K_CE_OVERRIDES), the extra CA certificates
-// (K_CA_CERTS), the OIDC token (/oidc/token), and the HTTP client that delivers to the sink.
+// Package sink is the worker's side of its sinks: Knative's sink contract as the worker reads it
+// at start (Env: the sink URL of --sink, K_SINK or SINK, the K_CE_OVERRIDES extensions, the
+// K_CA_CERTS certificates, the OIDC token file), and the HTTP client that delivers to sinks, with
+// its redirect policy, allowed sinks, credentials and OIDC token. Sink URLs, origins and
+// credential names themselves are internal/sinkref's.
 package sink
 
 import (
@@ -9,67 +11,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 )
-
-// ParseURL checks that s is an absolute http or https URL with a host.
-func ParseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("not a URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("must be an http or https URL")
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("must have a host")
-	}
-	return u, nil
-}
-
-// Redact shows a sink URL in logs with any password in it masked, and a user name given without
-// a password too: that is how a token is put in a URL.
-// A string that does not parse as a URL has whatever comes between "://" and its last "@" masked.
-func Redact(s string) string {
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		scheme, rest, found := strings.Cut(s, "://")
-		if at := strings.LastIndex(rest, "@"); found && at >= 0 {
-			return scheme + "://xxxxx" + rest[at:]
-		}
-		return s
-	case u.User == nil:
-		return s
-	}
-	return RedactURL(u)
-}
-
-// RedactURL is Redact for a parsed URL.
-func RedactURL(u *url.URL) string {
-	if _, hasPassword := u.User.Password(); hasPassword {
-		return u.Redacted()
-	}
-	if u.User == nil {
-		return u.String()
-	}
-	c := *u
-	c.User = url.User("xxxxx")
-	return c.String()
-}
-
-// WithoutUserinfo is a sink URL with no user and no password in it, for a party other than
-// that sink: a user name can be a token as well.
-func WithoutUserinfo(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = nil
-	return u.String()
-}
 
 // CACertPool returns the system pool plus the PEM certificates in pem (the content of
 // K_CA_CERTS). An empty pem gives nil, meaning the system pool alone.

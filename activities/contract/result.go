@@ -1,10 +1,7 @@
-package activities
+package contract
 
 import (
 	"errors"
-	"net/http"
-	"strconv"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 )
@@ -22,27 +19,34 @@ const (
 	ErrUnavailable = "SinkUnavailable"
 	// ErrNoSink: neither the source nor the worker has a sink.
 	ErrNoSink = "NoSink"
+	// ErrCredential: the tick names a sink credential that this worker does not have or cannot
+	// read. It is retried: another worker, or this one once the credential is mounted, can send it.
+	ErrCredential = "SinkCredentialUnavailable"
 )
 
-// MaxRetryAfter bounds how long a Retry-After header can hold back the next attempt.
-const MaxRetryAfter = time.Hour
+// Receipt records a delivered tick.
+type Receipt struct {
+	Sink       string
+	StatusCode int
+	Attempt    int32 // the attempt that delivered it, from 1
+}
 
 // Rejection is why a sink refused a tick for good. It is the one detail of every ErrRejected
 // error that Deliver and DeadLetter return; RejectionOf reads it back.
 type Rejection struct {
 	Sink       string // the URL that refused it
 	StatusCode int    // 0 if the event could not even be built or sent
-	Data       []byte // the start of the response body, at most 1024 bytes (Knative's KnativeErrorDataExtensionMaxLength)
+	Data       []byte // the start of the response body, at most MaxRejectionData bytes
 	Reason     string // the error message
 	Attempt    int32
 }
 
-// maxRejectionData bounds Rejection.Data, as Knative eventing bounds the response body it keeps
+// MaxRejectionData bounds Rejection.Data, as Knative eventing bounds the response body it keeps
 // for the knativeerrordata extension (KnativeErrorDataExtensionMaxLength).
-const maxRejectionData = 1024
+const MaxRejectionData = 1024
 
-// reject returns the final ErrRejected error for r, with r as its detail.
-func reject(r Rejection) error {
+// Reject returns the final ErrRejected error for r, with r as its detail.
+func Reject(r Rejection) error {
 	return temporal.NewNonRetryableApplicationError(r.Reason, ErrRejected, nil, r)
 }
 
@@ -67,19 +71,4 @@ func RejectionOf(err error) (Rejection, bool) {
 func IsRejected(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == ErrRejected
-}
-
-// retryAfter parses a Retry-After value, in seconds or as an HTTP date. Zero means none, so
-// that the retry policy's backoff applies.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.Atoi(v); err == nil {
-		d = time.Duration(min(secs, int(MaxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), MaxRetryAfter)
 }

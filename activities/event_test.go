@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 func TestTickPayload(t *testing.T) {
@@ -15,36 +17,36 @@ func TestTickPayload(t *testing.T) {
 	binaryData := []byte{0, 1, 2, 0xfe, 0xff}
 	tests := []struct {
 		name            string
-		mode            ContentMode
+		mode            contract.ContentMode
 		data            []byte
 		contentType     string
 		wantContentType string // of the event, and the Content-Type header in binary mode
 		wantData        []byte
 		wantMember      string // structured mode: "data" (inline JSON) or "data_base64"
 	}{
-		{name: "default binary", mode: Binary, wantContentType: "application/json", wantData: []byte(defaultData)},
-		{name: "default structured", mode: Structured, wantContentType: "application/json",
+		{name: "default binary", mode: contract.Binary, wantContentType: "application/json", wantData: []byte(defaultData)},
+		{name: "default structured", mode: contract.Structured, wantContentType: "application/json",
 			wantData: []byte(defaultData), wantMember: "data"},
-		{name: "content type ignored without data", mode: Binary, contentType: "text/plain",
+		{name: "content type ignored without data", mode: contract.Binary, contentType: "text/plain",
 			wantContentType: "application/json", wantData: []byte(defaultData)},
-		{name: "custom JSON binary", mode: Binary, data: []byte(`{"a":[1,2]}`),
+		{name: "custom JSON binary", mode: contract.Binary, data: []byte(`{"a":[1,2]}`),
 			wantContentType: "application/json", wantData: []byte(`{"a":[1,2]}`)},
-		{name: "custom JSON structured", mode: Structured, data: []byte(`{"a":[1,2]}`),
+		{name: "custom JSON structured", mode: contract.Structured, data: []byte(`{"a":[1,2]}`),
 			wantContentType: "application/json", wantData: []byte(`{"a":[1,2]}`), wantMember: "data"},
-		{name: "JSON with charset structured", mode: Structured, data: []byte(`"hi"`),
+		{name: "JSON with charset structured", mode: contract.Structured, data: []byte(`"hi"`),
 			contentType: "application/json; charset=utf-8", wantContentType: "application/json; charset=utf-8",
 			wantData: []byte(`"hi"`), wantMember: "data"},
-		{name: "+json structured", mode: Structured, data: []byte(`{"a":1}`), contentType: "application/vnd.hello+json",
+		{name: "+json structured", mode: contract.Structured, data: []byte(`{"a":1}`), contentType: "application/vnd.hello+json",
 			wantContentType: "application/vnd.hello+json", wantData: []byte(`{"a":1}`), wantMember: "data_base64"},
-		{name: "text binary", mode: Binary, data: []byte("hello, sink"), contentType: "text/plain",
+		{name: "text binary", mode: contract.Binary, data: []byte("hello, sink"), contentType: "text/plain",
 			wantContentType: "text/plain", wantData: []byte("hello, sink")},
-		{name: "text structured", mode: Structured, data: []byte("hello, sink"), contentType: "text/plain",
+		{name: "text structured", mode: contract.Structured, data: []byte("hello, sink"), contentType: "text/plain",
 			wantContentType: "text/plain", wantData: []byte("hello, sink"), wantMember: "data_base64"},
-		{name: "octets binary", mode: Binary, data: binaryData, contentType: "application/octet-stream",
+		{name: "octets binary", mode: contract.Binary, data: binaryData, contentType: "application/octet-stream",
 			wantContentType: "application/octet-stream", wantData: binaryData},
-		{name: "octets structured", mode: Structured, data: binaryData, contentType: "application/octet-stream",
+		{name: "octets structured", mode: contract.Structured, data: binaryData, contentType: "application/octet-stream",
 			wantContentType: "application/octet-stream", wantData: binaryData, wantMember: "data_base64"},
-		{name: "empty text binary", mode: Binary, data: []byte{}, contentType: "text/plain",
+		{name: "empty text binary", mode: contract.Binary, data: []byte{}, contentType: "text/plain",
 			wantContentType: "text/plain", wantData: nil},
 	}
 	for _, tt := range tests {
@@ -63,7 +65,7 @@ func TestTickPayload(t *testing.T) {
 				t.Errorf("data = %q, want %q", e.Data(), tt.wantData)
 			}
 			_, header, body := sink.last()
-			if tt.mode == Binary {
+			if tt.mode == contract.Binary {
 				if got := header.Get("Content-Type"); got != tt.wantContentType {
 					t.Errorf("Content-Type = %q, want %q", got, tt.wantContentType)
 				}
@@ -102,7 +104,7 @@ func TestTickWithInvalidDataIsRejected(t *testing.T) {
 	}{
 		{name: "not JSON", data: []byte("{"), contentType: ""},
 		{name: "bad content type", data: []byte("x"), contentType: "text/"},
-		{name: "too big", data: []byte(strings.Repeat("x", MaxDataBytes+1)), contentType: "text/plain"},
+		{name: "too big", data: []byte(strings.Repeat("x", contract.MaxDataBytes+1)), contentType: "text/plain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,8 +112,8 @@ func TestTickWithInvalidDataIsRejected(t *testing.T) {
 			tk := tick()
 			tk.Data, tk.DataContentType = tt.data, tt.contentType
 			_, err := deliver(t, New(sink.Client(), sink.URL, nil), tk)
-			r, ok := RejectionOf(err)
-			if !ok || !IsRejected(err) {
+			r, ok := contract.RejectionOf(err)
+			if !ok || !contract.IsRejected(err) {
 				t.Fatalf("err = %v, want a rejection", err)
 			}
 			if r.StatusCode != 0 || r.Sink != sink.URL || !strings.Contains(r.Reason, "invalid data") {
@@ -119,45 +121,6 @@ func TestTickWithInvalidDataIsRejected(t *testing.T) {
 			}
 			if n, _, _ := sink.last(); n != 0 {
 				t.Errorf("the sink got %d requests, want none", n)
-			}
-		})
-	}
-}
-
-func TestCheckData(t *testing.T) {
-	tests := []struct {
-		name        string
-		data        []byte
-		contentType string
-		wantErr     string // "" for valid, else a substring of the error
-	}{
-		{name: "nil is the default payload", data: nil, contentType: "", wantErr: ""},
-		{name: "JSON object by default", data: []byte(`{"a":1}`), wantErr: ""},
-		{name: "JSON string", data: []byte(`"x"`), contentType: "application/json", wantErr: ""},
-		{name: "JSON with parameters", data: []byte(`[1]`), contentType: "Application/JSON; charset=utf-8", wantErr: ""},
-		{name: "+json type", data: []byte(`{}`), contentType: "application/cloudevents+json", wantErr: ""},
-		{name: "invalid JSON by default", data: []byte(`{"a":`), wantErr: "not valid JSON"},
-		{name: "empty JSON", data: []byte{}, contentType: "application/json", wantErr: "not valid JSON"},
-		{name: "invalid +json", data: []byte(`nope`), contentType: "application/vnd.x+json", wantErr: "not valid JSON"},
-		{name: "text is not parsed", data: []byte(`{"a":`), contentType: "text/plain", wantErr: ""},
-		{name: "empty text", data: []byte{}, contentType: "text/plain", wantErr: ""},
-		{name: "binary", data: []byte{0, 0xff}, contentType: "application/octet-stream", wantErr: ""},
-		{name: "exactly the limit", data: []byte(strings.Repeat("x", MaxDataBytes)), contentType: "text/plain", wantErr: ""},
-		{name: "over the limit", data: []byte(strings.Repeat("x", MaxDataBytes+1)), contentType: "text/plain",
-			wantErr: "65537 bytes, more than 65536"},
-		{name: "content type without subtype", data: []byte("x"), contentType: "text/", wantErr: "content type"},
-		{name: "content type with a bad parameter", data: []byte("x"), contentType: "text/plain; =x", wantErr: "content type"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := CheckData(tt.data, tt.contentType)
-			switch {
-			case tt.wantErr == "" && err != nil:
-				t.Errorf("CheckData = %v, want valid", err)
-			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Errorf("CheckData = %v, want an error with %q", err, tt.wantErr)
-			case err != nil && err.Error() != strings.ToLower(err.Error()[:1])+err.Error()[1:]:
-				t.Errorf("CheckData = %q, want a lowercase reason", err)
 			}
 		})
 	}
@@ -179,7 +142,7 @@ func TestSequenceExtensionOrdersAsAString(t *testing.T) {
 			wantPrev: "9223372036854775806", wantNext: "9223372036854775807"},
 		{name: "1 to 2", prev: 1, next: 2, wantPrev: "0000000000000000001", wantNext: "0000000000000000002"},
 	}
-	for _, mode := range []ContentMode{Binary, Structured} {
+	for _, mode := range []contract.ContentMode{contract.Binary, contract.Structured} {
 		for _, tt := range tests {
 			t.Run(string(mode)+", "+tt.name, func(t *testing.T) {
 				sent := func(seq int64) string {

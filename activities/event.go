@@ -5,54 +5,11 @@ import (
 	"fmt"
 	"mime"
 	"strconv"
-	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
-
-// ContentMode is how an event is put on the wire: binary (attributes in ce- headers, the data
-// as the body) or structured (the whole event as one application/cloudevents+json body).
-type ContentMode string
-
-// The content modes.
-const (
-	Binary     ContentMode = "binary"
-	Structured ContentMode = "structured"
-)
-
-// Validate accepts binary, structured, and empty for binary.
-func (m ContentMode) Validate() error {
-	switch m {
-	case "", Binary, Structured:
-		return nil
-	}
-	return fmt.Errorf("must be binary or structured")
-}
-
-// Tick is one scheduled event, as the workflow decided it. Every retry of a delivery sends the
-// same Tick, so the sink can dedupe on Source and ID.
-type Tick struct {
-	ID         string
-	Sequence   int64
-	Time       time.Time // the scheduled time, not the time of sending
-	Type       string
-	Source     string
-	WorkflowID string
-	// Sink is the source's own sink; empty means the worker's.
-	Sink string
-	// SinkCredential names the worker's credential for the sink (see sink.Credentials); empty:
-	// none.
-	SinkCredential string `json:",omitempty"`
-	ContentMode    ContentMode
-	// Data is the event's payload; nil means the original demo's {"Id","JobId"} JSON.
-	Data []byte
-	// DataContentType is the media type of Data; empty means application/json. It is ignored
-	// when Data is nil: the default payload is always application/json.
-	DataContentType string
-	// EarlierAttempts were made before this activity took the tick over, so that attempts
-	// are numbered across both.
-	EarlierAttempts int32 `json:",omitempty"`
-}
 
 // Data is the default payload: the original demo's shape.
 type Data struct {
@@ -60,10 +17,10 @@ type Data struct {
 	JobID string `json:"JobId"`
 }
 
-// Event builds the tick's CloudEvent, with Data (which must pass CheckData) or the default
-// payload. overrides are extensions from K_CE_OVERRIDES; they are set first, so no override can
-// replace an attribute of the tick.
-func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
+// NewEvent builds the CloudEvent of tick t, with its Data (which must pass contract.CheckData)
+// or the default payload. overrides are extensions from K_CE_OVERRIDES; they are set first, so
+// no override can replace an attribute of the tick.
+func NewEvent(t contract.Tick, overrides map[string]string) (cloudevents.Event, error) {
 	e := cloudevents.NewEvent(cloudevents.VersionV1)
 	for name, value := range overrides {
 		e.SetExtension(name, value)
@@ -73,7 +30,7 @@ func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
 	e.SetSource(t.Source)
 	e.SetTime(t.Time)
 	e.SetExtension(SequenceExtension, FormatSequence(t.Sequence))
-	data, contentType, err := t.payload()
+	data, contentType, err := payload(t)
 	if err != nil {
 		return e, err
 	}
@@ -94,13 +51,13 @@ func (t Tick) Event(overrides map[string]string) (cloudevents.Event, error) {
 
 // payload returns the tick's data and its content type: Data as it is, checked by CheckData, or
 // the default payload.
-func (t Tick) payload() ([]byte, string, error) {
+func payload(t contract.Tick) ([]byte, string, error) {
 	if t.Data != nil {
 		contentType := t.DataContentType
 		if contentType == "" {
 			contentType = cloudevents.ApplicationJSON
 		}
-		if err := CheckData(t.Data, contentType); err != nil {
+		if err := contract.CheckData(t.Data, contentType); err != nil {
 			return nil, "", fmt.Errorf("invalid data: %w", err)
 		}
 		return t.Data, contentType, nil

@@ -1,4 +1,4 @@
-package sink
+package sinkref
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Origins is a set of origins (scheme, host and port), written as origin writes them.
+// Origins is a set of origins (scheme, host and port), written as Origin writes them.
 type Origins []string
 
 // ParseOrigins reads a comma-separated list of http or https origins, such as
@@ -27,14 +27,14 @@ func ParseOrigins(list string) (Origins, error) {
 			// Redact: a user and password put in the list by mistake are not shown.
 			return nil, fmt.Errorf("entry %q: %w, such as https://broker.example.com", Redact(entry), err)
 		}
-		o = append(o, origin(u))
+		o = append(o, Origin(u))
 	}
 	return o, nil
 }
 
 // Contains reports whether u's origin is in o.
 func (o Origins) Contains(u *url.URL) bool {
-	want := origin(u)
+	want := Origin(u)
 	for _, have := range o {
 		if have == want {
 			return true
@@ -52,16 +52,18 @@ func OriginOf(rawURL string) string {
 	if err != nil {
 		return ""
 	}
-	return origin(u)
+	return Origin(u)
 }
 
-// sameOrigin reports whether a and b have the same origin: scheme, host and port, the port
+// SameOrigin reports whether a and b have the same origin: scheme, host and port, the port
 // defaulting to the scheme's.
-func sameOrigin(a, b *url.URL) bool {
-	return origin(a) == origin(b)
+func SameOrigin(a, b *url.URL) bool {
+	return Origin(a) == Origin(b)
 }
 
-func origin(u *url.URL) string {
+// Origin is u's origin as Origins holds it: scheme and host in lower case, and the port, the
+// scheme's default when u has none, such as "https://broker.example.com:443".
+func Origin(u *url.URL) string {
 	scheme := strings.ToLower(u.Scheme)
 	port := u.Port()
 	switch {
@@ -74,8 +76,8 @@ func origin(u *url.URL) string {
 	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
-// loopback reports whether u's host is this machine: localhost or a loopback address.
-func loopback(u *url.URL) bool {
+// IsLoopback reports whether u's host is this machine: localhost or a loopback address.
+func IsLoopback(u *url.URL) bool {
 	host := strings.ToLower(u.Hostname())
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // TestRejectionInsideTheActivity reads the Rejection off the error exactly as Deliver returns
@@ -46,14 +48,14 @@ func TestRejectionInsideTheActivity(t *testing.T) {
 			sink := newTestSink(t, tt.status, tt.body)
 			a := New(sink.Client(), sink.URL, nil)
 			type found struct {
-				Rejection Rejection
+				Rejection contract.Rejection
 				OK        bool
 			}
-			probe := func(ctx context.Context, tk Tick) (found, error) {
+			probe := func(ctx context.Context, tk contract.Tick) (found, error) {
 				_, err := a.Deliver(ctx, tk)
-				r, ok := RejectionOf(err)
-				if ok != IsRejected(err) {
-					return found{}, fmt.Errorf("RejectionOf says %v, IsRejected %v, for %v", ok, IsRejected(err), err)
+				r, ok := contract.RejectionOf(err)
+				if ok != contract.IsRejected(err) {
+					return found{}, fmt.Errorf("RejectionOf says %v, IsRejected %v, for %v", ok, contract.IsRejected(err), err)
 				}
 				return found{r, ok}, nil
 			}
@@ -94,50 +96,31 @@ func TestRejectionThroughAWorkflow(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
-	env.ExecuteWorkflow(func(ctx workflow.Context) (Rejection, error) {
+	env.ExecuteWorkflow(func(ctx workflow.Context) (contract.Rejection, error) {
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: time.Minute,
-			RetryPolicy:         &temporal.RetryPolicy{NonRetryableErrorTypes: []string{ErrRejected}},
+			RetryPolicy:         &temporal.RetryPolicy{NonRetryableErrorTypes: []string{contract.ErrRejected}},
 		})
 		err := workflow.ExecuteActivity(ctx, a.Deliver, tick()).Get(ctx, nil)
 		var actErr *temporal.ActivityError
-		if !errors.As(err, &actErr) || !IsRejected(err) {
-			return Rejection{}, fmt.Errorf("want a rejected activity error, got %v", err)
+		if !errors.As(err, &actErr) || !contract.IsRejected(err) {
+			return contract.Rejection{}, fmt.Errorf("want a rejected activity error, got %v", err)
 		}
-		r, ok := RejectionOf(err)
+		r, ok := contract.RejectionOf(err)
 		if !ok {
-			return Rejection{}, fmt.Errorf("no rejection in %v", err)
+			return contract.Rejection{}, fmt.Errorf("no rejection in %v", err)
 		}
 		return r, nil
 	})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var r Rejection
+	var r contract.Rejection
 	if err := env.GetWorkflowResult(&r); err != nil {
 		t.Fatal(err)
 	}
 	if r.Sink != sink.URL || r.StatusCode != 400 || string(r.Data) != `{"error":"no such type"}` || r.Attempt != 1 ||
 		r.Reason != `sink rejected the event: 400 Bad Request: {"error":"no such type"}` {
 		t.Errorf("rejection = %+v", r)
-	}
-}
-
-func TestRejectionOfOtherErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-	}{
-		{name: "nil", err: nil},
-		{name: "plain", err: errors.New("boom")},
-		{name: "retryable", err: temporal.NewApplicationError("sink answered 503", ErrRetryable, Rejection{StatusCode: 503})},
-		{name: "rejected without details", err: temporal.NewNonRetryableApplicationError("sink rejected", ErrRejected, nil)},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if r, ok := RejectionOf(tt.err); ok {
-				t.Errorf("RejectionOf(%v) = %+v, true; want false", tt.err, r)
-			}
-		})
 	}
 }

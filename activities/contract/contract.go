@@ -1,0 +1,38 @@
+// Package contract is what the source workflow and its activities agree on: the Tick that the
+// workflow decides and passes to Deliver and DeadLetter, the Receipt or Rejection they return,
+// and the types of their errors. It holds data and pure functions only, no I/O, so that workflow
+// code can use it without linking the activities' HTTP client.
+package contract
+
+import (
+	"context"
+	"time"
+)
+
+// Activities are the activities that the source workflow calls; package activities implements
+// them. A worker registers them with their methods' names, which the workflow calls them by:
+// DeliverActivity and DeadLetterActivity.
+type Activities interface {
+	// Deliver posts a tick's event to its sink once.
+	Deliver(ctx context.Context, t Tick) (Receipt, error)
+	// DeadLetter posts a rejected tick's event to a dead-letter sink once.
+	DeadLetter(ctx context.Context, req DeadLetterRequest) (Receipt, error)
+}
+
+// The activity types of Activities' methods, as Temporal registers a struct's methods: their names.
+const (
+	DeliverActivity    = "Deliver"
+	DeadLetterActivity = "DeadLetter"
+)
+
+// HeartbeatInterval is how often a delivery heartbeats while it waits on a slow sink: a third of
+// the activity's heartbeat timeout. The SDK forwards a heartbeat to the server at once only when
+// its worker's MaxHeartbeatThrottleInterval is at most this; by default it forwards one per 80% of
+// the heartbeat timeout, which leaves a fifth of the timeout for any delay.
+func HeartbeatInterval(heartbeatTimeout time.Duration) time.Duration {
+	return heartbeatTimeout / 3
+}
+
+// MetricTagWorkflowID is the label of every per-source metric series, the activities' and the
+// workflow's: the source's workflow id.
+const MetricTagWorkflowID = "workflow_id"

@@ -164,7 +164,7 @@ func (o *options) serve(ctx context.Context, s settings, logger *zap.Logger, ops
 	logger.Info("worker started", append(o.conn.LogFields(),
 		zap.String("sink", sinkref.Redact(s.env.Sink)), zap.String("oidcTokenFile", s.env.TokenFile),
 		zap.Stringer("oidcTokenOrigins", s.policy.TokenOrigins), zap.Stringer("allowedSinks", s.policy.Allowed),
-		zap.String("sinkCredentials", o.credentialsDir))...)
+		zap.String("sinkCredentials", o.credentialsDir), zap.String("metricsAddr", ops.addr))...)
 	<-ctx.Done()
 	logger.Info("stopping worker")
 	w.Stop()

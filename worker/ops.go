@@ -21,6 +21,7 @@ import (
 // server answers.
 type ops struct {
 	server  *http.Server
+	addr    string                        // the address it listens on ("" for none): --metrics-addr with its port if that was 0
 	polling atomic.Pointer[client.Client] // set once the worker polls
 }
 
@@ -38,7 +39,7 @@ func listenOps(addr string, g prometheus.Gatherer) (*ops, error) {
 	mux := http.NewServeMux()
 	health.Register(mux, o.ready)
 	metrics.Register(mux, g)
-	o.server = health.NewServer(mux, nil)
+	o.server, o.addr = health.NewServer(mux, nil), ln.Addr().String()
 	go func() { _ = o.server.Serve(ln) }()
 	return o, nil
 }

@@ -4,7 +4,7 @@ GO_BUILD := CGO_ENABLED=0 go build -buildvcs=auto
 IMAGE_TAG ?= dev
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: build run test faults bench lint images $(BINARIES)
+.PHONY: build run test faults bench lint images cluster-bin $(BINARIES)
 
 build: $(BINARIES)
 
@@ -22,6 +22,13 @@ images: build
 	  [ $$rc -eq 0 ] || exit $$rc; echo "built hello-cron/$$b:$(IMAGE_TAG)"; \
 	done
 
+# Temporal's own server and SQL tool at the version in go.mod, and the helper that creates the
+# namespace and search attributes: what scripts/cluster.sh runs (it builds them when missing).
+cluster-bin:
+	$(GO_BUILD) -o bin/temporal-server go.temporal.io/server/cmd/server
+	$(GO_BUILD) -o bin/temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+	$(GO_BUILD) -o bin/cluster-setup ./scripts/clustersetup
+
 # The whole pipeline on the embedded default: state in .data/, Ctrl-C stops it, run again resumes.
 run: build
 	./scripts/run.sh
@@ -32,8 +39,9 @@ run: build
 # devserver/temporalite pick free ports from the same range, and a port taken between the
 # check and the bind makes a Temporal server exit.
 test:
-	CGO_ENABLED=0 go test -count=1 -timeout 20m $$(go list ./... | grep -v /e2e$$)
+	CGO_ENABLED=0 go test -count=1 -timeout 20m $$(go list ./... | grep -v /e2e)
 	CGO_ENABLED=0 go test -count=1 -timeout 20m ./e2e/
+	CGO_ENABLED=0 go test -count=1 -timeout 10m ./e2e/cluster/
 	CGO_ENABLED=0 go test -run '^$$' -fuzz '^FuzzSchedule$$' -fuzztime $(FUZZTIME) ./workflows/
 	cd deploy && CGO_ENABLED=0 go test -count=1 ./...
 

@@ -6,81 +6,9 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/hello-cron/cronsource/activities/contract"
 )
-
-// update sends an update at offset on the workflow clock and records how it ended.
-func (h *harness) update(t *testing.T, at time.Duration, name string, args ...any) *updateResult {
-	t.Helper()
-	r := &updateResult{}
-	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(name, name+"-"+at.String(), &testsuite.TestUpdateCallback{
-			OnAccept:   func() {},
-			OnReject:   func(err error) { r.rejected = err },
-			OnComplete: func(v any, err error) { r.done, r.err = true, err },
-		}, args...)
-	}, at)
-	return r
-}
-
-type updateResult struct {
-	rejected error
-	done     bool
-	err      error
-}
-
-// finish runs the workflow until it completes on its own, fails the test otherwise, and
-// returns the source's last status.
-func (h *harness) finish(t *testing.T, in Input) Status {
-	t.Helper()
-	h.env.ExecuteWorkflow(CronSource, in)
-	if !h.env.IsWorkflowCompleted() {
-		t.Fatal("workflow did not complete")
-	}
-	if err := h.env.GetWorkflowError(); err != nil {
-		t.Fatalf("workflow error = %v, want it to complete", err)
-	}
-	var st Status
-	v, err := h.env.QueryWorkflow(QueryStatus)
-	if err != nil {
-		t.Fatalf("query the finished source: %v", err)
-	}
-	if err := v.Get(&st); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// sent lists the deliveries as (sequence, scheduled offset, sending offset) from t0.
-func (h *harness) sent() []sentTick {
-	var out []sentTick
-	for _, d := range h.got {
-		out = append(out, sentTick{d.tick.Sequence, d.tick.Time.Sub(t0), d.at.Sub(t0)})
-	}
-	return out
-}
-
-type sentTick struct {
-	seq       int64
-	scheduled time.Duration
-	at        time.Duration
-}
-
-func checkSent(t *testing.T, got, want []sentTick) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("sent %v, want %v", got, want)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Errorf("tick %d: sent %+v, want %+v (all: %v)", i, got[i], want[i], got)
-		}
-	}
-}
-
-func s(n int) time.Duration { return time.Duration(n) * time.Second }
 
 func TestPauseAndResumeFollowTheCatchupPolicy(t *testing.T) {
 	// Interval 10 s; paused at 15 s, resumed at 45 s: ticks due at 20, 30 and 40 s were missed.

@@ -11,23 +11,6 @@ import (
 	"github.com/hello-cron/cronsource/activities/contract"
 )
 
-func grace(d time.Duration) StopRequest { return StopRequest{Grace: &d} }
-
-// failing answers 503 to tick seq for its first n attempts (n < 0: always).
-func failing(seq int64, n int) answer {
-	attempts := 0
-	return answer{err: func(_ int, tick contract.Tick) error {
-		if tick.Sequence != seq || tick.Sink == "http://new" {
-			return nil
-		}
-		attempts++
-		if n >= 0 && attempts > n {
-			return nil
-		}
-		return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
-	}}
-}
-
 func TestStopEndsWithinItsGrace(t *testing.T) {
 	unavailable := func(int) error { return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable) }
 	type stop struct {
@@ -248,8 +231,6 @@ func TestUpdateTakesDurationStrings(t *testing.T) {
 		t.Errorf("interval after the update %v, want 5s", next.Config.Interval)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // TestATickDecidedWithAnUpdateIsRecordedBeforeItIsSent: in a workflow task that handled an
 // update, the tick's first attempt is a regular activity, which runs once the task is recorded;

@@ -75,7 +75,7 @@ func runCompose(t *testing.T, argv []string) {
 
 	compose("up", "-d")
 	received := func() []int { return sequencesIn(compose("logs", "--no-color", "events-service")) }
-	waitUntil(t, "3 events in the events-service logs", 2*time.Minute, func() bool { return len(received()) >= 3 })
+	eventually(t, "3 events in the events-service logs", 2*time.Minute, func() bool { return len(received()) >= 3 })
 	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/", uiPort), http.StatusOK) // the Web UI, published
 	// Published on loopback only, unless PUBLISH_IP says otherwise: the devserver has no TLS
 	// and no authentication.
@@ -87,9 +87,9 @@ func runCompose(t *testing.T, argv []string) {
 
 	compose("kill", "worker")
 	killed := len(received())
-	time.Sleep(6 * time.Second) // a tick or more comes due while no worker runs
+	time.Sleep(6 * time.Second) // the fault: a tick or more comes due while no worker runs
 	compose("start", "worker")
-	waitUntil(t, "events again after the worker restarts", 2*time.Minute, func() bool { return len(received()) >= killed+3 })
+	eventually(t, "events again after the worker restarts", 2*time.Minute, func() bool { return len(received()) >= killed+3 })
 
 	first := received()
 	checkNoGap(t, "before down", first, 1)
@@ -98,7 +98,7 @@ func runCompose(t *testing.T, argv []string) {
 	compose("up", "-d")
 	last := first[len(first)-1]
 	var after []int
-	waitUntil(t, "events again after down and up", 2*time.Minute, func() bool {
+	eventually(t, "events again after down and up", 2*time.Minute, func() bool {
 		after = received() // the new events-service container logs from scratch
 		return len(after) >= 2 && after[len(after)-1] > last
 	})

@@ -1,146 +1,61 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
-
-// eventSink keeps every CloudEvent it receives, answering status(event) (200 if nil).
-type eventSink struct {
-	mu     sync.Mutex
-	events []cloudevents.Event
-	status func(cloudevents.Event) int
-}
-
-func (s *eventSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	e, err := cehttp.NewEventFromHTTPRequest(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	s.mu.Lock()
-	s.events = append(s.events, *e)
-	s.mu.Unlock()
-	if s.status != nil {
-		if code := s.status(*e); code != http.StatusOK {
-			http.Error(w, "refused by the test", code)
-			return
-		}
-	}
-}
-
-func (s *eventSink) snapshot() []cloudevents.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]cloudevents.Event(nil), s.events...)
-}
-
-func (s *eventSink) waitFor(t *testing.T, n int, within time.Duration) []cloudevents.Event {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for len(s.snapshot()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("sink got %d events within %v, want %d", len(s.snapshot()), within, n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return s.snapshot()
-}
 
 func seqOf(e cloudevents.Event) int {
 	n, _ := strconv.Atoi(fmt.Sprint(e.Extensions()["sequence"]))
 	return n
 }
 
-// startPipeline starts a devserver and a worker that sends to a new recording sink, and
-// returns the devserver's address, the sink and its URL.
-func startPipeline(t *testing.T) (addr string, sink *eventSink, sinkURL string) {
+// startPipeline starts a devserver and a worker that sends to a new recorder, and returns the
+// devserver's address and the recorder.
+func startPipeline(t *testing.T) (addr string, sink *recorder) {
 	t.Helper()
-	sink = &eventSink{}
-	srv := httptest.NewServer(sink)
-	t.Cleanup(srv.Close)
+	sink = newRecorder(t)
 	addr = startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL)
-	return addr, sink, srv.URL
+	startProc(t, "worker", "--address", addr, "--sink", sink.URL)
+	return addr, sink
 }
 
-// cli runs the starter against addr and returns its output and whether it exited 0.
-func cli(addr string, args ...string) (string, bool) {
-	out, err := exec.Command(filepath.Join(binDir, "starter"), append(args, "--address", addr)...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err == nil
-}
-
-// described is what the tests read of `starter describe --output json` and `list --output json`.
-type described struct {
-	WorkflowID       string
-	Execution        string
-	Paused           bool
-	PauseReason      string
-	Stopping         bool
-	Finished         bool
-	Interval         string
-	Sequence         int64
-	NextFireTime     *time.Time
-	NextFireTimes    []time.Time
-	Delivered        int64
-	DeadLettered     int64
-	Skipped          int64
-	Abandoned        int64
-	InFlight         any
-	CloseTime        *time.Time
-	StatusFrom       string
-	Note             string
-	AsOfRunStart     *time.Time
-	SearchAttributes map[string]any
-	Retry            *struct {
-		Activity    string
-		Attempt     int
-		LastFailure string
-	}
-}
-
-func describe(t *testing.T, addr, id string) described {
+// checkSinkAgrees checks that the sink got the ticks that the status d says were delivered or
+// rejected, and no later one but the tick in flight: a pause or a stop may cut it short after
+// it was sent.
+func checkSinkAgrees(t *testing.T, events []cloudevents.Event, d report) {
 	t.Helper()
-	d, _ := describeJSON(t, addr, id)
-	return d
-}
-
-// describeJSON is describe with the JSON as the starter printed it.
-func describeJSON(t *testing.T, addr, id string) (described, string) {
-	t.Helper()
-	out, ok := cli(addr, "describe", "--workflow-id", id, "--output", "json")
-	if !ok {
-		t.Fatalf("describe %s: %s", id, out)
+	got := map[int]bool{}
+	for _, e := range events {
+		got[seqOf(e)] = true
+		if seq := int64(seqOf(e)); seq > d.Sequence && (d.InFlight == nil || seq != d.InFlight.Sequence) {
+			t.Errorf("tick %d reached the sink; the source says %d delivered or rejected, %v in flight: %v",
+				seq, d.Sequence, d.InFlight, seqs(events))
+		}
 	}
-	var d described
-	if err := json.Unmarshal([]byte(out), &d); err != nil {
-		t.Fatalf("describe %s: %v\n%s", id, err, out)
+	for seq := 1; seq <= int(d.Sequence); seq++ {
+		if !got[seq] {
+			t.Errorf("the source says tick %d was delivered; the sink never got it: %v", seq, seqs(events))
+		}
 	}
-	return d, out
 }
 
 // TestControlCommands drives every starter subcommand against the devserver and a worker,
 // and checks each one's effect on the events the sink receives.
 func TestControlCommands(t *testing.T) {
-	addr, sink, _ := startPipeline(t)
+	addr, sink := startPipeline(t)
 	const id = "controlled"
 
 	mustCLI := func(want string, args ...string) string {
 		t.Helper()
-		out, ok := cli(addr, args...)
+		out, ok := starter(addr, args...)
 		if !ok || !strings.Contains(out, want) {
 			t.Fatalf("starter %v: ok=%v %q, want %q", args, ok, out, want)
 		}
@@ -148,7 +63,7 @@ func TestControlCommands(t *testing.T) {
 	}
 	refused := func(want string, args ...string) {
 		t.Helper()
-		out, ok := cli(addr, args...)
+		out, ok := starter(addr, args...)
 		if ok || len(nonEmptyLines(out)) != 1 || !strings.Contains(out, want) {
 			t.Fatalf("starter %v: ok=%v %q, want one line refusing with %q", args, ok, out, want)
 		}
@@ -168,19 +83,31 @@ func TestControlCommands(t *testing.T) {
 	}
 
 	// pause: nothing is delivered until resume; trigger is refused while paused.
+	// Once describe shows the source paused, its sequence stays where it is until the resume,
+	// and the sink has what the status says was delivered, and at most the tick in flight,
+	// which the pause interrupted after it was sent.
 	mustCLI("paused", "pause", "--workflow-id", id, "--reason", "maintenance")
-	if d := describe(t, addr, id); !d.Paused || d.PauseReason != "maintenance" {
-		t.Errorf("describe after pause: %+v", d)
+	d = describe(t, addr, id)
+	if !d.Paused || d.PauseReason != "maintenance" || len(d.NextFireTimes) < 3 {
+		t.Fatalf("describe after pause: %+v", d)
 	}
 	if out := mustCLI(id, "list"); !strings.Contains(out, "paused (maintenance)") {
 		t.Errorf("list while paused: %q", out)
 	}
-	time.Sleep(500 * time.Millisecond) // a delivery in flight at the pause may still land
-	pausedAt := len(sink.snapshot())
+	checkSinkAgrees(t, sink.events(), d)
+	pausedAt := len(sink.events())
 	refused("paused", "trigger", "--workflow-id", id)
-	time.Sleep(3 * time.Second)
-	if n := len(sink.snapshot()); n != pausedAt {
-		t.Fatalf("%d events arrived while paused", n-pausedAt)
+	// A tick sent in spite of the pause would go at its fire time: wait until the third next
+	// fire time that the status reports, so that two came due with an interval to arrive in.
+	time.Sleep(time.Until(d.NextFireTimes[2]))
+	if p := describe(t, addr, id); !p.Paused || p.Sequence != d.Sequence {
+		t.Fatalf("describe while paused: sequence %d, paused %v; at the pause %d, paused", p.Sequence, p.Paused, d.Sequence)
+	}
+	checkSinkAgrees(t, sink.events(), d)
+	for _, e := range sink.events()[pausedAt:] {
+		if d.InFlight == nil || int64(seqOf(e)) != d.InFlight.Sequence {
+			t.Fatalf("tick %d arrived while paused", seqOf(e))
+		}
 	}
 
 	// resume: the ticks missed while paused are caught up (the default policy is all).
@@ -189,7 +116,7 @@ func TestControlCommands(t *testing.T) {
 	checkContiguous(t, events)
 
 	// trigger: one extra tick now, with its own sequence number, off the grid.
-	before := len(sink.snapshot())
+	before := len(sink.events())
 	triggeredAt := time.Now()
 	mustCLI("triggered", "trigger", "--workflow-id", id)
 	events = sink.waitFor(t, before+2, 30*time.Second)
@@ -208,7 +135,7 @@ func TestControlCommands(t *testing.T) {
 	refused("invalid --interval", "update", "--workflow-id", id, "--interval", "1ms")
 	refused("nothing to update", "update", "--workflow-id", id)
 	mustCLI("every 300ms", "update", "--workflow-id", id, "--interval", "300ms")
-	before = len(sink.snapshot())
+	before = len(sink.events())
 	events = sink.waitFor(t, before+5, 30*time.Second)
 	checkContiguous(t, events)
 	last := events[len(events)-3:]
@@ -216,57 +143,51 @@ func TestControlCommands(t *testing.T) {
 		t.Errorf("ticks %v apart after update --interval 300ms", gap)
 	}
 
-	// stop: the source completes and leaves the list.
+	// stop: the source completes and leaves the list. Its run has closed, so the status is
+	// final: the sink has the ticks it says were delivered, none in flight, and no more.
 	mustCLI("stopping", "stop", "--workflow-id", id)
-	waitUntil(t, "the source leaves the list", 30*time.Second, func() bool {
-		out, ok := cli(addr, "list")
+	eventually(t, "the source leaves the list", 30*time.Second, func() bool {
+		out, ok := starter(addr, "list")
 		return ok && !strings.Contains(out, id)
 	})
-	stoppedAt := len(sink.snapshot())
-	time.Sleep(time.Second)
-	if n := len(sink.snapshot()); n != stoppedAt {
-		t.Errorf("%d events after the source stopped", n-stoppedAt)
+	d = describe(t, addr, id)
+	if !d.Finished || !d.Stopping || d.NextFireTime != nil || d.InFlight != nil || d.Abandoned != 0 {
+		t.Errorf("describe after the stop: finished %v, stopping %v, next fire time %v, in flight %v, abandoned %d; "+
+			"want true, true, none, none, 0", d.Finished, d.Stopping, d.NextFireTime, d.InFlight, d.Abandoned)
 	}
+	checkSinkAgrees(t, sink.events(), d)
+	stoppedAt := len(sink.events())
 	refused("stop", "stop", "--workflow-id", id)
-	if d := describe(t, addr, id); !d.Finished || !d.Stopping || d.NextFireTime != nil {
-		t.Errorf("describe after the stop: finished %v, stopping %v, next fire time %v; want true, true, none",
-			d.Finished, d.Stopping, d.NextFireTime)
-	}
 	if out := mustCLI("state:", "describe", "--workflow-id", id); !regexp.MustCompile(`(?m)^state:\s+stopped$`).MatchString(out) {
 		t.Errorf("describe after the stop:\n%s\nwant state: stopped", out)
 	}
 	recordHistory(t, addr, id, "source-v5-controls")
+	if n := len(sink.events()); n != stoppedAt {
+		t.Errorf("%d events after the source stopped", n-stoppedAt)
+	}
 }
 
 // TestCronMaxTicksAndDeadLetter starts a cron source with --max-ticks whose sink refuses one
 // tick for good and fails the first attempt of another, and checks that the refused tick went
 // to the dead-letter sink the Knative way and the failed one was sent again.
 func TestCronMaxTicksAndDeadLetter(t *testing.T) {
-	var mu sync.Mutex
-	failed := false
-	sink := &eventSink{status: func(e cloudevents.Event) int {
-		mu.Lock()
-		defer mu.Unlock()
+	sink := newRecorder(t)
+	sink.setAnswer(func(a arrival) answer {
 		switch {
-		case seqOf(e) == 2:
-			return http.StatusUnprocessableEntity
-		case seqOf(e) == 3 && !failed:
-			failed = true
-			return http.StatusServiceUnavailable
+		case a.seq == 2:
+			return answer{status: http.StatusUnprocessableEntity, body: "refused by the test"}
+		case a.seq == 3 && a.attempt == 1:
+			return answer{status: http.StatusServiceUnavailable, body: "refused by the test"}
 		}
-		return http.StatusOK
-	}}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
-	dls := &eventSink{}
-	dlsSrv := httptest.NewServer(dls)
-	defer dlsSrv.Close()
+		return answer{}
+	})
+	dls := newRecorder(t)
 	addr := startDevserver(t)
 	startProc(t, "worker", "--address", addr)
 	const id = "cron-dlq"
 
-	out, ok := cli(addr, "start", "--workflow-id", id, "--cron", "* * * * * *", "--max-ticks", "3",
-		"--sink", srv.URL, "--dead-letter-sink", dlsSrv.URL)
+	out, ok := starter(addr, "start", "--workflow-id", id, "--cron", "* * * * * *", "--max-ticks", "3",
+		"--sink", sink.URL, "--dead-letter-sink", dls.URL)
 	if !ok || !strings.Contains(out, `on cron "* * * * * *" (UTC)`) {
 		t.Fatalf("start: %q", out)
 	}
@@ -283,17 +204,17 @@ func TestCronMaxTicksAndDeadLetter(t *testing.T) {
 	dead := dls.waitFor(t, 1, 30*time.Second)
 	ext := dead[0].Extensions()
 	if seqOf(dead[0]) != 2 || dead[0].ID() != events[1].ID() || fmt.Sprint(ext["knativeerrorcode"]) != "422" ||
-		fmt.Sprint(ext["knativeerrordest"]) != srv.URL || ext["knativeerrordata"] == nil {
+		fmt.Sprint(ext["knativeerrordest"]) != sink.URL || ext["knativeerrordata"] == nil {
 		t.Errorf("dead letter = %v", dead[0])
 	}
-	waitUntil(t, "the source ends after 3 ticks", 30*time.Second, func() bool {
-		out, ok := cli(addr, "list")
+	eventually(t, "the source ends after 3 ticks", 30*time.Second, func() bool {
+		out, ok := starter(addr, "list")
 		return ok && !strings.Contains(out, id)
 	})
-	if n := len(sink.snapshot()); n != 4 {
+	if n := len(sink.events()); n != 4 {
 		t.Errorf("sink got %d attempts, want 4: 3 ticks (--max-ticks) and one retry", n)
 	}
-	if out, ok := cli(addr, "describe", "--workflow-id", id); !ok || !regexp.MustCompile(`(?m)^state:\s+ended$`).MatchString(out) {
+	if out, ok := starter(addr, "describe", "--workflow-id", id); !ok || !regexp.MustCompile(`(?m)^state:\s+ended$`).MatchString(out) {
 		t.Errorf("describe of the ended source: %s", out)
 	}
 	recordHistory(t, addr, id, "source-v5-cron-dead-letter-retry")
@@ -321,106 +242,4 @@ func seqs(events []cloudevents.Event) []int {
 		out = append(out, seqOf(e))
 	}
 	return out
-}
-
-func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// TestUpdatesSurviveContinueAsNew sends trigger after trigger to a source that continues as new
-// every two ticks: every accepted trigger must give exactly one extra tick.
-func TestUpdatesSurviveContinueAsNew(t *testing.T) {
-	addr, sink, _ := startPipeline(t)
-	const id, triggers = "racing", 8
-
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "2"); !ok {
-		t.Fatalf("start: %s", out)
-	}
-	anchor := sink.waitFor(t, 1, time.Minute)[0].Time().Add(-200 * time.Millisecond)
-	for i := range triggers {
-		if out, ok := cli(addr, "trigger", "--workflow-id", id); !ok {
-			t.Fatalf("trigger %d: %s", i+1, out)
-		}
-	}
-	// The triggered ticks are those off the grid, counted once each: a tick may arrive twice,
-	// with its id, when the workflow task that sent it failed racing a continue-as-new.
-	offGrid := func() int {
-		ids := map[string]bool{}
-		for _, e := range sink.snapshot() {
-			if e.Time().Sub(anchor)%(200*time.Millisecond) != 0 {
-				ids[e.ID()] = true
-			}
-		}
-		return len(ids)
-	}
-	waitUntil(t, fmt.Sprintf("%d triggered ticks arrive", triggers), 30*time.Second, func() bool { return offGrid() >= triggers })
-	time.Sleep(time.Second)
-	if n := offGrid(); n != triggers {
-		var got []string
-		for _, e := range sink.snapshot() {
-			got = append(got, fmt.Sprintf("%d@%s", seqOf(e), e.Time().Sub(anchor)))
-		}
-		t.Errorf("%d triggered ticks arrived, want %d: %v", n, triggers, got)
-	}
-	checkContiguous(t, sink.snapshot())
-	// An id is one event: a tick sent again carries its first time. (A first attempt made
-	// locally in a workflow task that the server dropped once sent one id with two times.)
-	timeOf := map[string]time.Time{}
-	for _, e := range sink.snapshot() {
-		if first, seen := timeOf[e.ID()]; seen && !first.Equal(e.Time()) {
-			t.Errorf("id %s arrived with time %v and %v", e.ID(), first.Sub(anchor), e.Time().Sub(anchor))
-		}
-		timeOf[e.ID()] = e.Time()
-	}
-	if out, ok := cli(addr, "stop", "--workflow-id", id); !ok {
-		t.Fatalf("stop: %s", out)
-	}
-}
-
-// TestOneWorkerManySources runs three sources with their own settings on one worker: each
-// keeps its own unbroken stream.
-func TestOneWorkerManySources(t *testing.T) {
-	addr, sink, _ := startPipeline(t)
-
-	sources := map[string][]string{
-		"urn:a": {"--interval", "1s", "--type", "com.example.a"},
-		"urn:b": {"--interval", "700ms", "--type", "com.example.b", "--content-mode", "structured"},
-		"urn:c": {"--cron", "* * * * * *", "--type", "com.example.c", "--data", "tick", "--data-content-type", "text/plain"},
-	}
-	for src, args := range sources {
-		id := strings.TrimPrefix(src, "urn:")
-		if out, ok := cli(addr, append([]string{"start", "--workflow-id", id, "--source", src}, args...)...); !ok {
-			t.Fatalf("start %s: %s", id, out)
-		}
-	}
-	waitUntil(t, "four ticks from every source", time.Minute, func() bool {
-		n := map[string]int{}
-		for _, e := range sink.snapshot() {
-			n[e.Source()]++
-		}
-		return n["urn:a"] >= 4 && n["urn:b"] >= 4 && n["urn:c"] >= 4
-	})
-	bySource := map[string][]cloudevents.Event{}
-	for _, e := range sink.snapshot() {
-		bySource[e.Source()] = append(bySource[e.Source()], e)
-	}
-	for src, events := range bySource {
-		checkContiguous(t, events)
-		want := "com.example." + strings.TrimPrefix(src, "urn:")
-		for _, e := range events {
-			if e.Type() != want {
-				t.Errorf("source %s sent type %s, want %s", src, e.Type(), want)
-			}
-		}
-	}
-	if c := bySource["urn:c"][0]; string(c.Data()) != "tick" || c.DataContentType() != "text/plain" {
-		t.Errorf("source c: data %q of %s, want tick of text/plain", c.Data(), c.DataContentType())
-	}
 }

@@ -4,43 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	cloudevents "github.com/cloudevents/sdk-go/v2"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 )
 
-// described is what these tests read of `starter describe --output json` and of each
-// entry of `starter list --output json`.
-// timedCLI runs the starter like cli, and says how long it took.
-func timedCLI(addr string, args ...string) (out string, ok bool, took time.Duration) {
-	start := time.Now()
-	out, ok = cli(addr, args...)
-	return out, ok, time.Since(start)
-}
-
-func listExec(t *testing.T, addr string, args ...string) ([]described, string) {
-	t.Helper()
-	out, ok := cli(addr, append([]string{"list", "--output", "json"}, args...)...)
-	if !ok {
-		t.Fatalf("list %v: %s", args, out)
-	}
-	var l []described
-	if err := json.Unmarshal([]byte(out), &l); err != nil {
-		t.Fatalf("list %v: %v\n%s", args, err, out)
-	}
-	return l, out
-}
-
 // waitExecution waits until the server has the source's latest run in status want.
 func waitExecution(t *testing.T, c client.Client, id string, want enumspb.WorkflowExecutionStatus) {
 	t.Helper()
-	waitUntil(t, id+" is "+want.String(), 30*time.Second, func() bool {
+	eventually(t, id+" is "+want.String(), 30*time.Second, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		d, err := c.DescribeWorkflowExecution(ctx, id, "")
@@ -53,7 +28,7 @@ func waitExecution(t *testing.T, c client.Client, id string, want enumspb.Workfl
 // time, not "running" as its replayed status query would.
 func TestDescribeShowsASourceThatTemporalClosed(t *testing.T) {
 	t.Parallel()
-	addr, sink, _ := startPipeline(t)
+	addr, sink := startPipeline(t)
 	tests := []struct {
 		id, execution string
 		close         func(ctx context.Context, c client.Client, id string) error
@@ -68,9 +43,7 @@ func TestDescribeShowsASourceThatTemporalClosed(t *testing.T) {
 		}, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED},
 	}
 	for _, tt := range tests {
-		if out, ok := cli(addr, "start", "--workflow-id", tt.id, "--interval", "1s"); !ok {
-			t.Fatalf("start %s: %s", tt.id, out)
-		}
+		mustStarter(t, addr, "start", "--workflow-id", tt.id, "--interval", "1s")
 	}
 	sink.waitFor(t, 4, time.Minute)
 	c := dialSDK(t, addr)
@@ -87,10 +60,7 @@ func TestDescribeShowsASourceThatTemporalClosed(t *testing.T) {
 			if d.Execution != tt.execution || !d.Finished || d.NextFireTime != nil || len(d.NextFireTimes) != 0 || d.CloseTime == nil {
 				t.Errorf("describe --output json:\n%s\nwant execution %q, finished, a close time and no next fire time", out, tt.execution)
 			}
-			text, ok := cli(addr, "describe", "--workflow-id", tt.id)
-			if !ok {
-				t.Fatalf("describe: %s", text)
-			}
+			text := mustStarter(t, addr, "describe", "--workflow-id", tt.id)
 			for prefix, want := range map[string]string{
 				"execution:": tt.execution, "state:": tt.execution + " at ",
 				"next fire time:": "none", "next fire times:": "none",
@@ -114,41 +84,23 @@ func lineStarting(text, prefix string) string {
 	return ""
 }
 
-// stallingSink answers every POST with its status line and headers, then never sends the
-// body: the worker's delivery waits for its --delivery-timeout.
-type stallingSink struct {
-	arrivals atomic.Int64
-	release  chan struct{}
-}
-
-func (s *stallingSink) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	s.arrivals.Add(1)
-	w.Header().Set("Content-Length", "100")
-	w.WriteHeader(http.StatusOK)
-	w.(http.Flusher).Flush()
-	select {
-	case <-req.Context().Done():
-	case <-s.release:
-	}
-}
-
 // TestDescribeAndListAnswerWhileADeliveryStalls: while a tick's first attempt waits on a sink
 // that stalls, its workflow task stays open and the server holds the source's queries. describe
 // and list must still answer within seconds, saying that the status came from the server.
 func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 	t.Parallel()
-	sink := &stallingSink{release: make(chan struct{})}
-	srv := httptest.NewServer(sink)
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(sink.release) }) // before srv.Close, which waits for the handlers
+	// The sink answers every POST with its status line and headers, then never sends the
+	// body: the worker's delivery waits for its --delivery-timeout.
+	sink := newRecorder(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) }) // before the sink's server closes: it waits for the handlers
+	sink.setAnswer(func(arrival) answer { return answer{stall: release} })
 	addr := startDevserver(t)
 	// The longest first attempt the worker allows: the stall outlasts the commands below.
-	startProc(t, "worker", "--address", addr, "--sink", srv.URL, "--delivery-timeout", "25s")
+	startProc(t, "worker", "--address", addr, "--sink", sink.URL, "--delivery-timeout", "25s")
 	const id = "stalled"
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s"); !ok {
-		t.Fatalf("start: %s", out)
-	}
-	waitUntil(t, "the first tick reaches the sink", time.Minute, func() bool { return sink.arrivals.Load() > 0 })
+	mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "1s")
+	sink.waitFor(t, 1, time.Minute) // the first tick reaches the sink
 	stalled := time.Now()
 
 	const within = 4 * time.Second // the query is bounded to 2 s; the old 5 s timeout failed
@@ -158,7 +110,9 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 		{"list", "--output", "json"},
 		{"list"},
 	} {
-		out, ok, took := timedCLI(addr, args...)
+		began := time.Now()
+		out, ok := starter(addr, args...)
+		took := time.Since(began)
 		t.Logf("%v took %v:\n%s", args, took.Round(time.Millisecond), out)
 		if !ok || took > within {
 			t.Errorf("%v: ok=%v after %v, want an answer within %v:\n%s", args, ok, took, within, out)
@@ -166,7 +120,7 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 		}
 		switch {
 		case args[0] == "describe" && args[len(args)-1] == "json":
-			var d described
+			var d report
 			if err := json.Unmarshal([]byte(out), &d); err != nil {
 				t.Fatalf("describe: %v\n%s", err, out)
 			}
@@ -179,7 +133,7 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 				t.Errorf("describe:\n%s\nwant the status from the server, labelled as of the run's start", out)
 			}
 		case args[len(args)-1] == "json":
-			var l []described
+			var l []report
 			if err := json.Unmarshal([]byte(out), &l); err != nil {
 				t.Fatalf("list: %v\n%s", err, out)
 			}
@@ -201,31 +155,27 @@ func TestDescribeAndListAnswerWhileADeliveryStalls(t *testing.T) {
 // shows what the server knows of the source, says so, and never shows the sink's password.
 func TestDescribeFallsBackWithoutAWorker(t *testing.T) {
 	t.Parallel()
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	t.Cleanup(srv.Close)
+	sink := newRecorder(t)
 	addr := startDevserver(t)
-	worker := startProc(t, "worker", "--address", addr, "--sink-credentials", credentialsDir(t, srv.URL, "cron", "s3cret"))
+	worker := startProc(t, "worker", "--address", addr, "--sink-credentials", credentialsDir(t, sink.URL, "cron", "s3cret"))
 	const id = "orphan"
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", srv.URL, "--sink-credential", "events-auth"); !ok {
-		t.Fatalf("start: %s", out)
-	}
+	mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", sink.URL, "--sink-credential", "events-auth")
 	sink.waitFor(t, 2, time.Minute)
-	if out, ok := cli(addr, "pause", "--workflow-id", id, "--reason", "maintenance"); !ok {
-		t.Fatalf("pause: %s", out)
-	}
+	mustStarter(t, addr, "pause", "--workflow-id", id, "--reason", "maintenance")
 	c := dialSDK(t, addr)
-	waitUntil(t, "CronSourcePaused = true", 10*time.Second, func() bool {
+	eventually(t, "CronSourcePaused = true", 10*time.Second, func() bool {
 		return len(listed(t, c, "WorkflowId = '"+id+"' AND CronSourcePaused = true")) == 1
 	})
 	stopProc(t, worker)
 
-	out, ok, took := timedCLI(addr, "describe", "--workflow-id", id, "--output", "json")
+	began := time.Now()
+	out, ok := starter(addr, "describe", "--workflow-id", id, "--output", "json")
+	took := time.Since(began)
 	if !ok || took > 4*time.Second {
 		t.Fatalf("describe --output json: ok=%v after %v:\n%s", ok, took, out)
 	}
 	t.Logf("describe --output json with no worker took %v", took.Round(time.Millisecond))
-	var d described
+	var d report
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("describe: %v\n%s", err, out)
 	}
@@ -233,10 +183,7 @@ func TestDescribeFallsBackWithoutAWorker(t *testing.T) {
 		d.AsOfRunStart == nil || d.SearchAttributes["CronSourcePaused"] != true || d.NextFireTime != nil {
 		t.Errorf("describe --output json:\n%s\nwant a running execution, its status from the server, why, paused", out)
 	}
-	text, ok := cli(addr, "describe", "--workflow-id", id)
-	if !ok {
-		t.Fatalf("describe: %s", text)
-	}
+	text := mustStarter(t, addr, "describe", "--workflow-id", id)
 	for _, want := range []string{"status from:", "state:", "next fire time:", "as of the run's start:"} {
 		line := lineStarting(text, want)
 		if line == "" || (want == "status from:" && !strings.Contains(line, "server (no worker")) ||
@@ -257,15 +204,13 @@ func TestDescribeFallsBackWithoutAWorker(t *testing.T) {
 // once, running.
 func TestListAllShowsClosedSources(t *testing.T) {
 	t.Parallel()
-	addr, sink, _ := startPipeline(t)
+	addr, sink := startPipeline(t)
 	for _, args := range [][]string{
 		{"--workflow-id", "alive", "--interval", "1s"},
 		{"--workflow-id", "gone", "--interval", "1s"},
 		{"--workflow-id", "renewed", "--interval", "200ms", "--continue-as-new-after", "2"},
 	} {
-		if out, ok := cli(addr, append([]string{"start"}, args...)...); !ok {
-			t.Fatalf("start %v: %s", args, out)
-		}
+		mustStarter(t, addr, append([]string{"start"}, args...)...)
 	}
 	sink.waitFor(t, 10, time.Minute)
 	c := dialSDK(t, addr)
@@ -274,12 +219,12 @@ func TestListAllShowsClosedSources(t *testing.T) {
 	if err := c.TerminateWorkflow(ctx, "gone", "", "by the test"); err != nil {
 		t.Fatalf("terminate: %v", err)
 	}
-	waitUntil(t, "visibility has the terminated run", 10*time.Second, func() bool {
+	eventually(t, "visibility has the terminated run", 10*time.Second, func() bool {
 		return len(listed(t, c, "WorkflowId = 'gone' AND ExecutionStatus = 'Terminated'")) == 1
 	})
 
-	ids := func(l []described) map[string]described {
-		m := map[string]described{}
+	ids := func(l []report) map[string]report {
+		m := map[string]report{}
 		for _, e := range l {
 			if _, twice := m[e.WorkflowID]; twice {
 				t.Errorf("%s listed twice", e.WorkflowID)
@@ -288,11 +233,11 @@ func TestListAllShowsClosedSources(t *testing.T) {
 		}
 		return m
 	}
-	running, out := listExec(t, addr)
+	running, out := listJSON(t, addr)
 	if got := ids(running); len(got) != 2 || got["gone"].WorkflowID != "" {
 		t.Errorf("list:\n%s\nwant alive and renewed only", out)
 	}
-	all, out := listExec(t, addr, "--all")
+	all, out := listJSON(t, addr, "--all")
 	got := ids(all)
 	if g := got["gone"]; len(got) != 3 || g.Execution != "terminated" || !g.Finished || g.NextFireTime != nil || g.CloseTime == nil {
 		t.Errorf("list --all --output json:\n%s\nwant alive, renewed and gone, terminated", out)
@@ -300,7 +245,7 @@ func TestListAllShowsClosedSources(t *testing.T) {
 	if r := got["renewed"]; r.Execution != "running" || r.Finished {
 		t.Errorf("list --all: renewed is %q, finished %v; want running", r.Execution, r.Finished)
 	}
-	text, ok := cli(addr, "list", "--all")
+	text, ok := starter(addr, "list", "--all")
 	if !ok || !strings.Contains(lineStarting(text, "gone "), "terminated at ") {
 		t.Errorf("list --all:\n%s\nwant gone terminated", text)
 	}
@@ -311,23 +256,21 @@ func TestListAllShowsClosedSources(t *testing.T) {
 // with 503, describe shows the attempt and the sink's answer.
 func TestDescribeShowsTheRetryOfAStuckTick(t *testing.T) {
 	t.Parallel()
-	addr, sink, _ := startPipeline(t)
-	sink.status = func(cloudevents.Event) int { return http.StatusServiceUnavailable }
+	addr, sink := startPipeline(t)
+	sink.setAnswer(func(arrival) answer { return answer{status: http.StatusServiceUnavailable} })
 	const id = "stuck"
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s"); !ok {
-		t.Fatalf("start: %s", out)
-	}
+	mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "1s")
 	sink.waitFor(t, 3, time.Minute) // the local first attempt, then two of the activity
-	var d described
+	var d report
 	var out string
-	waitUntil(t, "describe shows the retry", 30*time.Second, func() bool {
+	eventually(t, "describe shows the retry", 30*time.Second, func() bool {
 		d, out = describeJSON(t, addr, id)
 		return d.Retry != nil && d.Retry.Attempt >= 2
 	})
 	if d.StatusFrom != "query" || d.Retry.Activity != "Deliver" || !strings.Contains(d.Retry.LastFailure, "sink answered 503 Service Unavailable") {
 		t.Errorf("describe --output json:\n%s\nwant the retry of Deliver and the sink's 503", out)
 	}
-	text, ok := cli(addr, "describe", "--workflow-id", id)
+	text, ok := starter(addr, "describe", "--workflow-id", id)
 	if line := lineStarting(text, "retrying:"); !ok || !strings.Contains(line, "of Deliver, last failed at ") || !strings.Contains(line, "503") {
 		t.Errorf("describe:\n%s\nwant a retrying line with the 503", text)
 	}

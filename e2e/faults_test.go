@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -35,24 +34,24 @@ type faultRun struct {
 	restartDev func() *exec.Cmd
 	// startArgs are extra `starter start` flags.
 	startArgs []string
-	// decoy, if set, is where the sink redirected ticks to; closedAt is when the source closed.
-	decoy    *decoy
+	// decoy, if set, is where the sink redirected ticks to; closedAt is when the source closed,
+	// and final its last status, as the source answered it.
+	decoy    *recorder
 	closedAt time.Time
+	final    *report
 }
 
 func (r *faultRun) startWorker() *exec.Cmd {
-	args := append([]string{"--address", r.addr, "--task-queue", r.name, "--sink", r.sink.url()}, r.workerArgs...)
+	args := append([]string{"--address", r.addr, "--task-queue", r.name, "--sink", r.sink.URL}, r.workerArgs...)
 	w := startProc(r.t, "worker", args...)
 	r.workers = append(r.workers, w)
 	return w
 }
 
 // start runs `starter start` for this source.
-func (r *faultRun) start() (string, error) {
-	args := append([]string{"start", "--address", r.addr, "--task-queue", r.name, "--workflow-id", r.name,
-		"--interval", faultInterval.String()}, r.startArgs...)
-	out, err := exec.Command(filepath.Join(binDir, "starter"), args...).CombinedOutput()
-	return string(out), err
+func (r *faultRun) start() (string, bool) {
+	return starter(r.addr, append([]string{"start", "--task-queue", r.name, "--workflow-id", r.name,
+		"--interval", faultInterval.String()}, r.startArgs...)...)
 }
 
 // killWorker kill -9s the oldest running worker; stopWorker stops it with SIGTERM.
@@ -104,13 +103,11 @@ func killWorkerBetweenDeliveries(restartAfter time.Duration) func(r *faultRun) t
 
 // slowTick makes the sink hold the first arrival of tick 5 for d before it answers 200.
 func slowTick(r *faultRun, d time.Duration) {
-	slowed := false // the sink calls answer under its lock
-	r.sink.setAnswer(func(seq int) answer {
-		if seq == 5 && !slowed {
-			slowed = true
-			return answer{status: http.StatusOK, delay: d}
+	r.sink.setAnswer(func(a arrival) answer {
+		if a.seq == 5 && a.attempt == 1 {
+			return answer{delay: d}
 		}
-		return answer{status: http.StatusOK}
+		return answer{}
 	})
 	r.sink.waitArrival(r.t, 5, 30*time.Second)
 }
@@ -128,9 +125,9 @@ func killWorkerDuringSlowDelivery(restartAfter time.Duration) func(r *faultRun) 
 // sinkAnswers makes the sink answer a for d, then 200 again.
 func sinkAnswers(a answer, d time.Duration) func(r *faultRun) time.Time {
 	return func(r *faultRun) time.Time {
-		r.sink.setAnswer(func(int) answer { return a })
+		r.sink.setAnswer(func(arrival) answer { return a })
 		time.Sleep(d)
-		r.sink.setAnswer(func(int) answer { return answer{status: http.StatusOK} })
+		r.sink.setAnswer(func(arrival) answer { return answer{} })
 		return time.Now()
 	}
 }
@@ -173,7 +170,7 @@ func faultScenarios() []faultScenario {
 			fault: func(r *faultRun) time.Time {
 				r.sink.down()
 				time.Sleep(20 * time.Second)
-				r.sink.up(r.t, r.sink.addr)
+				r.sink.up(r.t, r.sink.addr())
 				return time.Now()
 			}},
 		{name: "sink slower than the client timeout for 8s", workers: 1, redelivery: yes(),
@@ -184,11 +181,11 @@ func faultScenarios() []faultScenario {
 			check: retriesWaitedAtLeast(2 * time.Second)},
 		{name: "sink rejects tick 5 with 400", workers: 1, rejectOnPurpose: []int{5},
 			fault: func(r *faultRun) time.Time {
-				r.sink.setAnswer(func(seq int) answer {
-					if seq == 5 {
+				r.sink.setAnswer(func(a arrival) answer {
+					if a.seq == 5 {
 						return answer{status: http.StatusBadRequest}
 					}
-					return answer{status: http.StatusOK}
+					return answer{}
 				})
 				return time.Now()
 			},
@@ -231,12 +228,7 @@ func retriesWaitedAtLeast(d time.Duration) func(*testing.T, *faultRun, []arrival
 // describedRejected checks the source's own count of rejected ticks.
 func describedRejected(want int64) func(*testing.T, *faultRun, []arrival) {
 	return func(t *testing.T, r *faultRun, _ []arrival) {
-		out := starter(t, r.addr, "describe", "--workflow-id", r.name, "--task-queue", r.name, "--output", "json")
-		var st struct{ Rejected int64 }
-		if err := json.Unmarshal([]byte(out), &st); err != nil {
-			t.Fatalf("describe: %v\n%s", err, out)
-		}
-		if st.Rejected != want {
+		if st := describe(t, r.addr, r.name, "--task-queue", r.name); st.Rejected != want {
 			t.Errorf("describe says %d ticks rejected, want %d", st.Rejected, want)
 		}
 	}
@@ -298,7 +290,7 @@ func TestFaults(t *testing.T) {
 				})
 			}
 			if sc.check != nil {
-				sc.check(t, r, r.sink.snapshot())
+				sc.check(t, r, r.sink.all())
 			}
 			if !sc.ends {
 				terminate(t, r)
@@ -306,8 +298,11 @@ func TestFaults(t *testing.T) {
 			for len(r.workers) > 0 {
 				r.stopWorker()
 			}
+			if sc.ends {
+				checkQuietAfter(t, r) // no worker runs: nothing more can arrive
+			}
 
-			arrivals := r.sink.snapshot()
+			arrivals := r.sink.all()
 			reject := map[int]bool{}
 			for _, seq := range sc.rejectOnPurpose {
 				reject[seq] = true
@@ -326,16 +321,16 @@ func TestFaults(t *testing.T) {
 func startConcurrently(t *testing.T, r *faultRun, n int) {
 	t.Helper()
 	outs := make([]string, n)
-	errs := make([]error, n)
+	oks := make([]bool, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { outs[i], errs[i] = r.start() })
+		wg.Go(func() { outs[i], oks[i] = r.start() })
 	}
 	wg.Wait()
 	started := 0
 	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("starter start: %v\n%s", errs[i], outs[i])
+		if !oks[i] {
+			t.Fatalf("starter start: %s", outs[i])
 		}
 		if strings.Contains(outs[i], "started source") {
 			started++

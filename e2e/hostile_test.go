@@ -6,10 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,39 +16,42 @@ import (
 )
 
 // The fault scenarios of hostile sinks and of Temporal's own operations on a running source:
-// redirects, resets, terminate and cancel, and a stop while the sink fails.
+// redirects and resets here; terminate, cancel and a stop while the sink fails in
+// closing_test.go.
+
+// movedPath is where the sink takes the ticks that it redirected to itself: always 200.
+const movedPath = "/moved"
 
 // redirecting makes the sink answer status with a Location from to(r) for 5 s.
 func redirecting(status int, to func(r *faultRun) string) func(r *faultRun) time.Time {
 	return func(r *faultRun) time.Time {
 		location := to(r)
-		r.sink.setAnswer(func(int) answer { return answer{status: status, location: location} })
+		r.sink.setAnswer(func(a arrival) answer {
+			if a.path == movedPath {
+				return answer{}
+			}
+			return answer{status: status, location: location}
+		})
 		time.Sleep(5 * time.Second)
-		r.sink.setAnswer(func(int) answer { return answer{status: http.StatusOK} })
+		r.sink.setAnswer(func(arrival) answer { return answer{} })
 		return time.Now()
 	}
 }
 
-// elsewhere is the decoy: a server the sink redirects to that must never see a request.
+// elsewhere is the decoy: a recorder that the sink redirects to, which must never see a
+// request.
 func elsewhere(r *faultRun) string {
-	r.decoy = &decoy{}
-	srv := httptest.NewServer(r.decoy)
-	r.t.Cleanup(srv.Close)
-	return srv.URL + "/in"
+	r.decoy = newRecorder(r.t)
+	return r.decoy.URL + "/in"
 }
 
-func moved(r *faultRun) string  { return r.sink.url() + movedPath }
-func itself(r *faultRun) string { return r.sink.url() + "/" }
-
-// decoy counts the requests it gets and answers 200, as a sink that ignores what it gets would.
-type decoy struct{ requests atomic.Int32 }
-
-func (d *decoy) ServeHTTP(w http.ResponseWriter, _ *http.Request) { d.requests.Add(1) }
+func moved(r *faultRun) string  { return r.sink.URL + movedPath }
+func itself(r *faultRun) string { return r.sink.URL + "/" }
 
 // notFollowed checks that the redirect target got nothing and that the refused POSTs came back.
 func notFollowed(status int) func(*testing.T, *faultRun, []arrival) {
 	return func(t *testing.T, r *faultRun, arrivals []arrival) {
-		if n := r.decoy.requests.Load(); n != 0 {
+		if n := len(r.decoy.all()); n != 0 {
 			t.Errorf("the %d redirect was followed: its target got %d requests", status, n)
 		}
 		if countStatus(arrivals, status) == 0 {
@@ -106,29 +105,28 @@ func resetting(after, n int) func(r *faultRun) time.Time {
 		c := r.client()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		for {
-			run, completed := currentRun(ctx, r, c)
-			i := n
-			if n < 0 {
+		var run string
+		var completed []int64
+		i := n
+		eventually(r.t, fmt.Sprintf("the current run has workflow task %d", n), time.Minute, func() bool {
+			run, completed = currentRun(ctx, r, c) // a run that has just begun may have too few
+			if i = n; n < 0 {
 				i = len(completed) + n
 			}
-			if i < 0 || i >= len(completed) {
-				time.Sleep(100 * time.Millisecond) // a run that has just begun
-				continue
-			}
-			resp, err := c.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
-				Namespace:                 "default",
-				WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: r.name, RunId: run},
-				Reason:                    "fault scenario",
-				WorkflowTaskFinishEventId: completed[i],
-				RequestId:                 newRequestID(),
-			})
-			if err != nil {
-				r.t.Fatalf("reset %s to event %d of %v: %v", r.name, completed[i], completed, err)
-			}
-			r.t.Logf("reset run %s to event %d: new run %s", run, completed[i], resp.GetRunId())
-			return time.Now()
+			return i >= 0 && i < len(completed)
+		})
+		resp, err := c.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
+			Namespace:                 "default",
+			WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: r.name, RunId: run},
+			Reason:                    "fault scenario",
+			WorkflowTaskFinishEventId: completed[i],
+			RequestId:                 newRequestID(),
+		})
+		if err != nil {
+			r.t.Fatalf("reset %s to event %d of %v: %v", r.name, completed[i], completed, err)
 		}
+		r.t.Logf("reset run %s to event %d: new run %s", run, completed[i], resp.GetRunId())
+		return time.Now()
 	}
 }
 
@@ -183,94 +181,6 @@ func checkResent(t *testing.T, arrivals []arrival) {
 	}
 	if again == 0 {
 		t.Error("no tick was sent again after the reset: it reset nothing")
-	}
-}
-
-// closing ends the source with Temporal's own terminate or cancel, and waits until the run has
-// closed with that status.
-func closing(how string) func(r *faultRun) time.Time {
-	return func(r *faultRun) time.Time {
-		c := r.client()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		var err error
-		if how == "terminated" {
-			err = c.TerminateWorkflow(ctx, r.name, "", "fault scenario")
-		} else {
-			err = c.CancelWorkflow(ctx, r.name, "")
-		}
-		if err != nil {
-			r.t.Fatalf("%s: %v", how, err)
-		}
-		r.waitDescribed(func(d described) bool { return d.Execution == how }, 30*time.Second)
-		return time.Now()
-	}
-}
-
-// describedClosed checks what `starter describe` says of a source that Temporal closed.
-func describedClosed(how string) func(*testing.T, *faultRun, []arrival) {
-	return func(t *testing.T, r *faultRun, arrivals []arrival) {
-		d := describe(t, r.addr, r.name)
-		if d.Execution != how || !d.Finished || d.NextFireTime != nil || len(d.NextFireTimes) != 0 {
-			t.Errorf("describe: execution %q, finished %v, next fire time %v %v; want %s, finished, none",
-				d.Execution, d.Finished, d.NextFireTime, d.NextFireTimes, how)
-		}
-		checkQuietAfter(t, r, arrivals)
-	}
-}
-
-// checkQuietAfter checks that the sink saw no tick due after the source closed.
-func checkQuietAfter(t *testing.T, r *faultRun, arrivals []arrival) {
-	time.Sleep(3 * faultInterval)
-	for _, a := range r.sink.snapshot() {
-		if a.scheduled.After(r.closedAt.Add(faultInterval)) {
-			t.Errorf("tick %d, due %v, arrived after the source closed at %v", a.seq, a.scheduled, r.closedAt)
-		}
-	}
-}
-
-// stoppingOnAFailingSink stops a source whose sink answers 500 to everything, with a 3 s grace,
-// and waits until the source has completed.
-func stoppingOnAFailingSink(r *faultRun) time.Time {
-	r.sink.setAnswer(func(int) answer { return answer{status: http.StatusInternalServerError} })
-	time.Sleep(2 * faultInterval) // a tick is in flight, being retried
-	out, err := exec.Command(filepath.Join(binDir, "starter"), "stop", "--address", r.addr, "--workflow-id", r.name,
-		"--grace", "3s").CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("starter stop: %v\n%s", err, out)
-	}
-	asked := time.Now()
-	r.waitDescribed(func(d described) bool { return d.Finished }, 30*time.Second)
-	if took := time.Since(asked); took > 3*time.Second+5*time.Second {
-		r.t.Errorf("the source stopped %v after stop --grace 3s", took.Round(time.Millisecond))
-	}
-	r.t.Logf("stop: %s", out)
-	return time.Now()
-}
-
-func describedStopped(t *testing.T, r *faultRun, arrivals []arrival) {
-	recordHistory(t, r.addr, r.name, "source-v5-stop-grace-abandoned")
-	d := describe(t, r.addr, r.name)
-	if !d.Stopping || !d.Finished || d.Execution != "completed" || d.Abandoned != 1 || d.InFlight != nil {
-		t.Errorf("describe: %+v; want stopped (stopping, finished, completed), 1 abandoned, none in flight", d)
-	}
-	checkQuietAfter(t, r, arrivals)
-}
-
-// waitDescribed polls describe until ok, and notes when the source closed.
-func (r *faultRun) waitDescribed(ok func(described) bool, within time.Duration) {
-	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		d := describe(r.t, r.addr, r.name)
-		if ok(d) {
-			r.closedAt = time.Now()
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("describe says %+v after %v", d, within)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

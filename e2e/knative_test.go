@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"log"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,47 +12,29 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	cloudevents "github.com/cloudevents/sdk-go/v2"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 )
 
-// delivery is one event as a Knative sink sees it.
-type delivery struct {
-	event         cloudevents.Event
-	authorization string
-	tls           bool
-}
-
-// knativeSink is an https sink that keeps every event with its Authorization header, and counts
-// the TLS handshakes that clients refused.
+// knativeSink is an https recorder that also keeps the log of the TLS handshakes that clients
+// refused.
 type knativeSink struct {
-	*httptest.Server
-	mu         sync.Mutex
-	deliveries []delivery
-	handshake  bytes.Buffer // the server's error log: one line per failed handshake
+	*recorder
+	srv       *httptest.Server
+	mu        sync.Mutex
+	handshake bytes.Buffer // the server's error log: one line per failed handshake
 }
 
 func newKnativeSink(t *testing.T) *knativeSink {
 	t.Helper()
-	s := &knativeSink{}
-	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		e, err := cehttp.NewEventFromHTTPRequest(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.deliveries = append(s.deliveries, delivery{*e, req.Header.Get("Authorization"), req.TLS != nil})
-		s.mu.Unlock()
-	}))
-	s.Config.ErrorLog = log.New(writerFunc(func(p []byte) (int, error) {
+	s := &knativeSink{recorder: &recorder{}}
+	s.srv = httptest.NewUnstartedServer(s.recorder)
+	s.srv.Config.ErrorLog = log.New(writerFunc(func(p []byte) (int, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.handshake.Write(p)
 	}), "", 0)
-	s.StartTLS()
-	t.Cleanup(s.Close)
+	s.srv.StartTLS()
+	t.Cleanup(s.srv.Close)
+	s.URL = s.srv.URL
 	return s
 }
 
@@ -61,15 +42,15 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-func (s *knativeSink) snapshot() (deliveries []delivery, handshakeErrors string) {
+func (s *knativeSink) handshakeErrors() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]delivery(nil), s.deliveries...), s.handshake.String()
+	return s.handshake.String()
 }
 
 // caPEM is the sink's certificate as K_CA_CERTS carries it.
 func (s *knativeSink) caPEM() string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw}))
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw}))
 }
 
 // TestKnativeSourceContract runs the worker as a Knative ContainerSource would: K_SINK (https),
@@ -97,52 +78,64 @@ func TestKnativeSourceContract(t *testing.T) {
 			}
 			startProc(t, "devserver", "--db-filename", filepath.Join(dir, "temporal.db"), "--port", fmt.Sprint(port))
 			startProcEnv(t, env, "worker", "--address", addr, "--oidc-token-file", token)
-			starter(t, addr, "start", "--interval", "1s")
+			mustStarter(t, addr, "start", "--interval", "1s")
 
 			if !tt.caCerts {
-				waitUntil(t, "the worker refuses the sink's certificate", time.Minute, func() bool {
-					_, handshake := sink.snapshot()
-					return strings.Contains(handshake, "TLS handshake error")
+				eventually(t, "the worker refuses the sink's certificate", time.Minute, func() bool {
+					return strings.Contains(sink.handshakeErrors(), "TLS handshake error")
 				})
-				time.Sleep(3 * time.Second) // a few more ticks come due and are retried
-				if got, _ := sink.snapshot(); len(got) != 0 {
+				// Temporal retries tick 1 and nothing goes further: once describe shows its
+				// third attempt, after two that failed on the certificate, the status says
+				// nothing was delivered, and the sink must have got nothing.
+				var d report
+				eventually(t, "describe shows tick 1 at its third attempt", time.Minute, func() bool {
+					d = describe(t, addr, "hello-cron")
+					return d.Retry != nil && d.Retry.Attempt >= 3
+				})
+				if d.Sequence != 0 || d.Delivered != 0 || d.InFlight == nil || d.InFlight.Sequence != 1 ||
+					!strings.Contains(d.Retry.LastFailure, "certificate") {
+					t.Errorf("describe: sequence %d, %d delivered, in flight %v, last failure %q; want tick 1 "+
+						"in flight, none delivered, a certificate error", d.Sequence, d.Delivered, d.InFlight, d.Retry.LastFailure)
+				}
+				if got := sink.all(); len(got) != 0 {
 					t.Fatalf("the untrusted sink got %d events", len(got))
 				}
 				return
 			}
 
-			waitUntil(t, "3 events", time.Minute, func() bool { got, _ := sink.snapshot(); return len(got) >= 3 })
+			sink.waitFor(t, 3, time.Minute)
 			rotateToken(t, token, "token-two")
-			before, _ := sink.snapshot()
-			waitUntil(t, "an event with the new token", 30*time.Second, func() bool {
-				got, _ := sink.snapshot()
-				return len(got) > 0 && got[len(got)-1].authorization == "Bearer token-two"
+			before := sink.all()
+			eventually(t, "an event with the new token", 30*time.Second, func() bool {
+				got := sink.all()
+				return len(got) > 0 && got[len(got)-1].header.Get("Authorization") == "Bearer token-two"
 			})
-			after, _ := sink.snapshot()
-			waitUntil(t, "2 more events", 30*time.Second, func() bool { got, _ := sink.snapshot(); return len(got) >= len(after)+2 })
+			sink.waitFor(t, len(sink.all())+2, 30*time.Second)
 
-			got, _ := sink.snapshot()
-			var events []cloudevents.Event
+			got := sink.all()
 			firstNew := -1 // the first event with the new token
-			for i, d := range got {
-				events = append(events, d.event)
-				if !d.tls {
+			for i, a := range got {
+				if !a.tls {
 					t.Errorf("event %d arrived over plain http", i)
 				}
-				if team := d.event.Extensions()["team"]; team != "blue" {
+				if a.event == nil {
+					t.Errorf("request %d is no CloudEvent", i)
+					continue
+				}
+				if team := a.event.Extensions()["team"]; team != "blue" {
 					t.Errorf("event %d: extension team = %v, want blue from K_CE_OVERRIDES", i, team)
 				}
-				switch {
-				case d.authorization == "Bearer token-two" && i >= len(before):
+				switch auth := a.header.Get("Authorization"); {
+				case auth == "Bearer token-two" && i >= len(before):
 					if firstNew < 0 {
 						firstNew = i
 					}
-				case d.authorization == "Bearer token-one" && firstNew < 0:
+				case auth == "Bearer token-one" && firstNew < 0:
 				default:
-					t.Errorf("event %d of %d (token rotated after %d): Authorization %q", i, len(got), len(before), d.authorization)
+					t.Errorf("event %d of %d (token rotated after %d): Authorization %q", i, len(got), len(before), auth)
 				}
 			}
-			checkContiguous(t, events)
+			checkContiguous(t, sink.events())
 		})
 	}
 }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -104,11 +103,9 @@ func listed(t *testing.T, c client.Client, query string) []string {
 // the current details as it runs, and the search attributes that visibility queries and
 // `starter list --paused` filter on. The sink's credential shows by name only.
 func TestTemporalToolsShowTheSource(t *testing.T) {
-	sink := &eventSink{}
-	srv := httptest.NewServer(sink)
-	defer srv.Close()
+	sink := newRecorder(t)
 	addr := startDevserver(t)
-	startProc(t, "worker", "--address", addr, "--sink-credentials", credentialsDir(t, srv.URL, "cron", "s3cret"))
+	startProc(t, "worker", "--address", addr, "--sink-credentials", credentialsDir(t, sink.URL, "cron", "s3cret"))
 	const id = "described"
 	noSecret := func(what, s string) {
 		t.Helper()
@@ -117,18 +114,16 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 		}
 	}
 
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", srv.URL, "--sink-credential", "events-auth"); !ok {
-		t.Fatalf("start: %s", out)
-	}
+	mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "1s", "--sink", sink.URL, "--sink-credential", "events-auth")
 	c := dialSDK(t, addr) // the starter waited for the devserver
 	sink.waitFor(t, 2, time.Minute)
 
 	summary, details := userMetadata(t, c, id)
-	wantSummary := "cron source every 1s → " + srv.URL + " (com.hello.cron-event from urn:hello-com:cron-source)"
+	wantSummary := "cron source every 1s → " + sink.URL + " (com.hello.cron-event from urn:hello-com:cron-source)"
 	if summary != wantSummary {
 		t.Errorf("summary %q, want %q", summary, wantSummary)
 	}
-	for _, w := range []string{"- schedule: every 1s\n", "- sink: " + srv.URL + " (credential events-auth)\n", "- catch-up: all\n"} {
+	for _, w := range []string{"- schedule: every 1s\n", "- sink: " + sink.URL + " (credential events-auth)\n", "- catch-up: all\n"} {
 		if !strings.Contains(details, w) {
 			t.Errorf("details lack %q:\n%s", w, details)
 		}
@@ -141,7 +136,7 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 	if !strings.HasPrefix(first, wantSummary+"\n\n") || !strings.Contains(first, "- state: **running**\n") {
 		t.Errorf("current details:\n%s\nwant the summary line, then running", first)
 	}
-	waitUntil(t, "the last sequence in the current details grows", 30*time.Second, func() bool {
+	eventually(t, "the last sequence in the current details grows", 30*time.Second, func() bool {
 		return sequenceIn(t, currentDetails(t, c, id)) >= sequenceIn(t, first)+2
 	})
 	noSecret("current details", first)
@@ -149,22 +144,20 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 
 	// Search attributes: set at the start, then upserted by pause, update and resume.
 	running := fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", id)
-	if ids := listed(t, c, running+" AND CronSourceSchedule = 'every 1s' AND CronSourceSink = '"+srv.URL+"'"); len(ids) != 1 {
+	if ids := listed(t, c, running+" AND CronSourceSchedule = 'every 1s' AND CronSourceSink = '"+sink.URL+"'"); len(ids) != 1 {
 		t.Errorf("schedule and sink query found %v, want %s", ids, id)
 	}
 	if ids := listed(t, c, running+" AND CronSourcePaused = true"); len(ids) != 0 {
 		t.Errorf("CronSourcePaused = true found %v before the pause", ids)
 	}
-	if out, ok := cli(addr, "list", "--paused"); !ok || strings.Contains(out, id) {
+	if out, ok := starter(addr, "list", "--paused"); !ok || strings.Contains(out, id) {
 		t.Errorf("list --paused before the pause: ok=%v %q", ok, out)
 	}
-	if out, ok := cli(addr, "pause", "--workflow-id", id, "--reason", "maintenance"); !ok {
-		t.Fatalf("pause: %s", out)
-	}
-	waitUntil(t, "CronSourcePaused = true finds the paused source", 10*time.Second, func() bool {
+	mustStarter(t, addr, "pause", "--workflow-id", id, "--reason", "maintenance")
+	eventually(t, "CronSourcePaused = true finds the paused source", 10*time.Second, func() bool {
 		return len(listed(t, c, running+" AND CronSourcePaused = true")) == 1
 	})
-	if out, ok := cli(addr, "list", "--paused"); !ok || !strings.Contains(out, id) || !strings.Contains(out, "paused (maintenance)") {
+	if out, ok := starter(addr, "list", "--paused"); !ok || !strings.Contains(out, id) || !strings.Contains(out, "paused (maintenance)") {
 		t.Errorf("list --paused while paused: ok=%v %q", ok, out)
 	}
 	paused := currentDetails(t, c, id)
@@ -172,17 +165,13 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 		t.Errorf("current details while paused:\n%s", paused)
 	}
 	t.Logf("current details while paused:\n%s", paused)
-	if out, ok := cli(addr, "update", "--workflow-id", id, "--interval", "2s"); !ok {
-		t.Fatalf("update: %s", out)
-	}
-	before := len(sink.snapshot())
-	if out, ok := cli(addr, "resume", "--workflow-id", id); !ok {
-		t.Fatalf("resume: %s", out)
-	}
-	waitUntil(t, "the new schedule and the resume reach visibility", 10*time.Second, func() bool {
+	mustStarter(t, addr, "update", "--workflow-id", id, "--interval", "2s")
+	before := len(sink.events())
+	mustStarter(t, addr, "resume", "--workflow-id", id)
+	eventually(t, "the new schedule and the resume reach visibility", 10*time.Second, func() bool {
 		return len(listed(t, c, running+" AND CronSourceSchedule = 'every 2s' AND CronSourcePaused = false")) == 1
 	})
-	if out, ok := cli(addr, "list", "--paused"); !ok || strings.Contains(out, id) {
+	if out, ok := starter(addr, "list", "--paused"); !ok || strings.Contains(out, id) {
 		t.Errorf("list --paused after resume: ok=%v %q", ok, out)
 	}
 	if d := currentDetails(t, c, id); !strings.HasPrefix(d, "cron source every 2s → ") {
@@ -199,32 +188,28 @@ func TestTemporalToolsShowTheSource(t *testing.T) {
 // upserted ones included, and shows the summary line in its current details, but has no static
 // summary: Temporal reads that from the start event of the first run only.
 func TestContinueAsNewCarriesSearchAttributesNotSummary(t *testing.T) {
-	addr, sink, sinkURL := startPipeline(t)
+	addr, sink := startPipeline(t)
 	const id = "carried"
 
-	if out, ok := cli(addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "3"); !ok {
-		t.Fatalf("start: %s", out)
-	}
+	mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "200ms", "--continue-as-new-after", "3")
 	c := dialSDK(t, addr)
 	sink.waitFor(t, 1, time.Minute)
 	if s, _ := userMetadata(t, c, id); s == "" {
 		t.Errorf("the run started by the starter has no summary")
 	}
-	other := sinkURL + "/other"
-	if out, ok := cli(addr, "update", "--workflow-id", id, "--sink", other); !ok {
-		t.Fatalf("update: %s", out)
-	}
+	other := sink.URL + "/other"
+	mustStarter(t, addr, "update", "--workflow-id", id, "--sink", other)
 	ctx := context.Background()
 	updated, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "a run after the one that took the update", 30*time.Second, func() bool {
+	eventually(t, "a run after the one that took the update", 30*time.Second, func() bool {
 		d, err := c.DescribeWorkflowExecution(ctx, id, "")
 		return err == nil && d.GetWorkflowExecutionInfo().GetExecution().GetRunId() != updated.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	})
 	query := fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running' AND CronSourceSink = '%s' AND CronSourceSchedule = 'every 200ms'", id, other)
-	waitUntil(t, "the new run has the upserted sink", 10*time.Second, func() bool { return len(listed(t, c, query)) == 1 })
+	eventually(t, "the new run has the upserted sink", 10*time.Second, func() bool { return len(listed(t, c, query)) == 1 })
 	if s, d := userMetadata(t, c, id); s != "" || d != "" {
 		t.Errorf("a continued run has summary %q and details %q: Temporal was expected to keep them on the first run only", s, d)
 	}
@@ -232,7 +217,5 @@ func TestContinueAsNewCarriesSearchAttributesNotSummary(t *testing.T) {
 	if d := currentDetails(t, c, id); !strings.HasPrefix(d, want) {
 		t.Errorf("current details of a continued run:\n%s\nwant them to start with %q", d, want)
 	}
-	if out, ok := cli(addr, "stop", "--workflow-id", id); !ok {
-		t.Fatalf("stop: %s", out)
-	}
+	mustStarter(t, addr, "stop", "--workflow-id", id)
 }

@@ -4,14 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 
 	"github.com/hello-cron/cronsource/internal/metrics/metricstest"
 	"github.com/hello-cron/cronsource/internal/tracing/tracingtest"
@@ -34,7 +30,7 @@ func TestMetricsEndToEnd(t *testing.T) {
 
 	sources := map[string]string{"obs-all": "all", "obs-skip": "skip"} // workflow id: catch-up policy
 	for id, policy := range sources {
-		starter(t, addr, "start", "--workflow-id", id, "--interval", "1s", "--catchup", policy)
+		mustStarter(t, addr, "start", "--workflow-id", id, "--interval", "1s", "--catchup", policy)
 	}
 	label := func(id string) map[string]string { return map[string]string{"workflow_id": id} }
 	for id := range sources {
@@ -42,11 +38,12 @@ func TestMetricsEndToEnd(t *testing.T) {
 	}
 	// Missed ticks: the one source catches them up, the other skips them.
 	for id := range sources {
-		starter(t, addr, "pause", "--workflow-id", id)
+		mustStarter(t, addr, "pause", "--workflow-id", id)
 	}
-	time.Sleep(3500 * time.Millisecond) // three or four ticks come due while paused
+	// The fault: three or four ticks come due while paused, to be caught up or skipped.
+	time.Sleep(3500 * time.Millisecond)
 	for id := range sources {
-		starter(t, addr, "resume", "--workflow-id", id)
+		mustStarter(t, addr, "resume", "--workflow-id", id)
 	}
 	waitMetric(t, workerMetrics, "cronsource_ticks_caught_up_total", label("obs-all"), 2)
 	waitMetric(t, workerMetrics, "cronsource_ticks_skipped_total", label("obs-skip"), 2)
@@ -116,32 +113,25 @@ func TestTracingEndToEnd(t *testing.T) {
 	var collector tracingtest.Collector
 	otlp := collector.HTTPServer()
 	defer otlp.Close()
-	sink := &traceSink{}
-	sinkSrv := httptest.NewServer(sink)
-	defer sinkSrv.Close()
+	sink := newRecorder(t)
 
 	addr := startDevserver(t)
 	ops := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	startProcEnv(t, []string{"OTEL_EXPORTER_OTLP_ENDPOINT=" + otlp.URL, "OTEL_BSP_SCHEDULE_DELAY=100"},
-		"worker", "--address", addr, "--sink", sinkSrv.URL, "--metrics-addr", ops)
+		"worker", "--address", addr, "--sink", sink.URL, "--metrics-addr", ops)
 	waitHTTP(t, "http://"+ops+"/readyz", http.StatusOK)
-	starter(t, addr, "start", "--workflow-id", "obs-trace", "--interval", "1s")
+	mustStarter(t, addr, "start", "--workflow-id", "obs-trace", "--interval", "1s")
 
-	var got tracedEvent
-	waitUntil(t, "an event at the sink", time.Minute, func() bool {
-		events := sink.snapshot()
-		if len(events) > 0 {
-			got = events[0]
-		}
-		return len(events) > 0
-	})
-	parent := strings.Split(got.traceparent, "-")
+	sink.waitFor(t, 1, time.Minute)
+	got := sink.all()[0]
+	traceparent := fmt.Sprint(got.event.Extensions()["traceparent"])
+	parent := strings.Split(traceparent, "-")
 	if len(parent) != 4 || parent[0] != "00" {
-		t.Fatalf("event %s has traceparent %q, want a W3C traceparent", got.id, got.traceparent)
+		t.Fatalf("event %s has traceparent %q, want a W3C traceparent", got.id, traceparent)
 	}
 	traceID, spanID := parent[1], parent[2]
 	var deliver tracingtest.Span
-	waitUntil(t, "the delivery span at the collector", 30*time.Second, func() bool {
+	eventually(t, "the delivery span at the collector", 30*time.Second, func() bool {
 		for _, s := range collector.Spans() {
 			if s.TraceID == traceID && s.SpanID == spanID {
 				deliver = s
@@ -150,11 +140,7 @@ func TestTracingEndToEnd(t *testing.T) {
 		}
 		return false
 	})
-	seq, err := strconv.ParseInt(got.sequence, 10, 64)
-	if err != nil {
-		t.Fatalf("sequence extension %q: %v", got.sequence, err)
-	}
-	want := map[string]string{"cloudevents.event_id": got.id, "cronsource.sequence": strconv.FormatInt(seq, 10),
+	want := map[string]string{"cloudevents.event_id": got.id, "cronsource.sequence": strconv.Itoa(got.seq),
 		"cronsource.workflow_id": "obs-trace", "cronsource.outcome": "delivered", "http.response.status_code": "200"}
 	for k, v := range want {
 		if deliver.Attributes[k] != v {
@@ -165,43 +151,10 @@ func TestTracingEndToEnd(t *testing.T) {
 		t.Errorf("span %q of service %q, want deliver of cronsource-worker", deliver.Name, deliver.Resource["service.name"])
 	}
 	// otelhttp also sends the traceparent header, from the HTTP client span under the delivery.
-	header := strings.Split(got.header, "-")
+	header := strings.Split(got.header.Get("Traceparent"), "-")
 	if len(header) != 4 || header[1] != traceID || header[2] == spanID {
-		t.Errorf("traceparent header %q, want trace %s from a child span of %s", got.header, traceID, spanID)
+		t.Errorf("traceparent header %q, want trace %s from a child span of %s", got.header.Get("Traceparent"), traceID, spanID)
 	}
-}
-
-// tracedEvent is what traceSink keeps of an event.
-type tracedEvent struct {
-	id, sequence        string
-	traceparent, header string // the CloudEvents extension, the HTTP header
-}
-
-// traceSink records the trace context of every event it gets.
-type traceSink struct {
-	mu     sync.Mutex
-	events []tracedEvent
-}
-
-func (s *traceSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e, err := cehttp.NewEventFromHTTPRequest(r)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	ext := e.Extensions()
-	te := tracedEvent{id: e.ID(), header: r.Header.Get("Traceparent")}
-	te.sequence, _ = ext["sequence"].(string)
-	te.traceparent, _ = ext["traceparent"].(string)
-	s.mu.Lock()
-	s.events = append(s.events, te)
-	s.mu.Unlock()
-}
-
-func (s *traceSink) snapshot() []tracedEvent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]tracedEvent(nil), s.events...)
 }
 
 // scrape GETs url and parses the Prometheus text format.
@@ -225,17 +178,16 @@ func scrape(t *testing.T, url string) metricstest.Families {
 // waitMetric polls url until the series name with labels reaches at least min.
 func waitMetric(t *testing.T, url, name string, labels map[string]string, min float64) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		last, _ := scrape(t, url).Value(name, labels)
-		if last >= min {
-			return
+	var last float64
+	defer func() { // runs on the Fatal too
+		if last < min {
+			t.Logf("%s%v = %v", name, labels, last)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s%v = %v, not %v or more within a minute", name, labels, last, min)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	}()
+	eventually(t, fmt.Sprintf("%s%v reaches %v", name, labels, min), time.Minute, func() bool {
+		last, _ = scrape(t, url).Value(name, labels)
+		return last >= min
+	})
 }
 
 // logExcerpt logs the lines of url's metrics that start with one of prefixes, as the README

@@ -5,12 +5,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.temporal.io/sdk/client"
@@ -18,43 +15,21 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// guardedSink answers 202 to a POST that carries the Authorization it wants, 401 to any other,
-// and keeps every request's headers. answer may replace the 202.
-type guardedSink struct {
-	*httptest.Server
-	want   string
-	answer func(attempt int, seq string) int
-	mu     sync.Mutex
-	got    []http.Header
-	bySeq  map[string]int
-}
-
-func newGuardedSink(t *testing.T, want string, answer func(attempt int, seq string) int) *guardedSink {
-	s := &guardedSink{want: want, answer: answer, bySeq: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.got = append(s.got, r.Header.Clone())
-		seq := r.Header.Get("Ce-Sequence")
-		s.bySeq[seq]++
-		attempt := s.bySeq[seq]
-		s.mu.Unlock()
+// guardedSink is a recorder that answers 202 to a POST that carries the Authorization it
+// wants, 401 to any other. then, if set, answers in place of the 202.
+func guardedSink(t *testing.T, want string, then func(a arrival) int) *recorder {
+	t.Helper()
+	s := newRecorder(t)
+	s.setAnswer(func(a arrival) answer {
 		switch {
-		case r.Header.Get("Authorization") != s.want:
-			http.Error(w, "wrong credentials", http.StatusUnauthorized)
-		case s.answer != nil:
-			w.WriteHeader(s.answer(attempt, seq))
-		default:
-			w.WriteHeader(http.StatusAccepted)
+		case a.header.Get("Authorization") != want:
+			return answer{status: http.StatusUnauthorized, body: "wrong credentials"}
+		case then != nil:
+			return answer{status: then(a)}
 		}
-	}))
-	t.Cleanup(s.Close)
+		return answer{status: http.StatusAccepted}
+	})
 	return s
-}
-
-func (s *guardedSink) headers() []http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]http.Header(nil), s.got...)
 }
 
 func basic(user, password string) string {
@@ -73,22 +48,24 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 		dlsToken     = "dls-token-s3cret"
 		oidcToken    = "oidc-token-s3cret"
 	)
-	firstFails := func(attempt int, seq string) int {
-		if attempt == 1 && strings.HasSuffix(seq, "1") {
+	firstFails := func(a arrival) int {
+		if a.attempt == 1 && a.seq%10 == 1 {
 			return http.StatusServiceUnavailable
 		}
 		return http.StatusAccepted
 	}
-	home := newGuardedSink(t, basic("home", homePassword), firstFails)
-	withCred := newGuardedSink(t, basic("cron", sinkPassword), func(attempt int, seq string) int {
-		if strings.HasSuffix(seq, "2") {
+	wants := map[string]string{"home": basic("home", homePassword), "credential": basic("cron", sinkPassword),
+		"oidc": "Bearer " + oidcToken, "dead letter": "Bearer " + dlsToken}
+	home := guardedSink(t, wants["home"], firstFails)
+	withCred := guardedSink(t, wants["credential"], func(a arrival) int {
+		if a.seq%10 == 2 {
 			return http.StatusBadRequest // rejected for good: to the dead-letter sink
 		}
-		return firstFails(attempt, seq)
+		return firstFails(a)
 	})
-	oidc := newGuardedSink(t, "Bearer "+oidcToken, nil)
-	dls := newGuardedSink(t, "Bearer "+dlsToken, nil)
-	evil := newGuardedSink(t, "nothing", nil)
+	oidc := guardedSink(t, wants["oidc"], nil)
+	dls := guardedSink(t, wants["dead letter"], nil)
+	evil := guardedSink(t, "nothing", nil)
 
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
@@ -116,12 +93,14 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 		{args: []string{"--dead-letter-sink", strings.Replace(dls.URL, "http://", "http://"+dlsToken+"@", 1)}, want: "invalid --dead-letter-sink"},
 		{env: "ALLOWED_SINKS=" + allowed, args: []string{"--sink", evil.URL}, want: "is not in the allowed sinks"},
 	} {
-		cmd := exec.Command(filepath.Join(binDir, "starter"), append([]string{"start", "--workflow-id", "refused", "--address", addr}, tt.args...)...)
-		cmd.Env = append(os.Environ(), tt.env)
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), tt.want) || len(nonEmptyLines(string(out))) != 1 ||
-			strings.Contains(string(out), homePassword) || strings.Contains(string(out), dlsToken) {
-			t.Errorf("start %v: %v\n%s\nwant one line with %q and no secret", tt.args, err, out, tt.want)
+		var env []string
+		if tt.env != "" {
+			env = []string{tt.env}
+		}
+		out, ok := starterEnv(addr, env, append([]string{"start", "--workflow-id", "refused"}, tt.args...)...)
+		if ok || !strings.Contains(out, tt.want) || len(nonEmptyLines(out)) != 1 ||
+			strings.Contains(out, homePassword) || strings.Contains(out, dlsToken) {
+			t.Errorf("start %v: ok=%v\n%s\nwant one line with %q and no secret", tt.args, ok, out, tt.want)
 		}
 	}
 
@@ -133,7 +112,7 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 		"to-evil": {"--max-ticks", "1", "--sink", evil.URL, "--dead-letter-sink", dls.URL, "--dead-letter-sink-credential", "dls-auth"},
 	}
 	for id, args := range sources {
-		starter(t, addr, append([]string{"start", "--workflow-id", id, "--interval", "200ms"}, args...)...)
+		mustStarter(t, addr, append([]string{"start", "--workflow-id", id, "--interval", "200ms"}, args...)...)
 	}
 	c, err := client.Dial(client.Options{HostPort: addr, Logger: quietSDKLogger()})
 	if err != nil {
@@ -146,7 +125,7 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 		}
 	}
 
-	if n := len(evil.headers()); n != 0 {
+	if n := len(evil.all()); n != 0 {
 		t.Errorf("the sink outside --allowed-sinks got %d requests", n)
 	}
 	d, out := describeJSON(t, addr, "to-evil")
@@ -154,18 +133,18 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 		t.Errorf("describe of the source whose sink is not allowed: %s", out)
 	}
 	// Each sink got only its own secret; the guard answers 401 to anything else.
-	for name, s := range map[string]*guardedSink{"home": home, "credential": withCred, "oidc": oidc, "dead letter": dls} {
-		hs := s.headers()
-		if len(hs) == 0 {
+	for name, s := range map[string]*recorder{"home": home, "credential": withCred, "oidc": oidc, "dead letter": dls} {
+		as := s.all()
+		if len(as) == 0 {
 			t.Errorf("the %s sink got nothing", name)
 		}
-		for _, h := range hs {
-			if got := h.Get("Authorization"); got != s.want {
+		for _, a := range as {
+			if got := a.header.Get("Authorization"); got != wants[name] {
 				t.Errorf("the %s sink got Authorization %q", name, got)
 			}
 		}
 	}
-	if n := len(dls.headers()); n != 2 { // tick 2 of to-credential, tick 1 of to-evil
+	if n := len(dls.all()); n != 2 { // tick 2 of to-credential, tick 1 of to-evil
 		t.Errorf("the dead-letter sink got %d events, want 2", n)
 	}
 

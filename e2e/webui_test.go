@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,9 +18,7 @@ import (
 // TestWebUIListsRunningSource runs a devserver with its Web UI and a source on it, then asks
 // the UI for its page and, through the UI's HTTP API, for the source's workflow.
 func TestWebUIListsRunningSource(t *testing.T) {
-	rec := &recorder{}
-	sinkSrv := httptest.NewServer(rec)
-	defer sinkSrv.Close()
+	rec := newRecorder(t)
 	port, uiPort := freePort(t), freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	ui := fmt.Sprintf("http://127.0.0.1:%d", uiPort)
@@ -35,8 +32,8 @@ func TestWebUIListsRunningSource(t *testing.T) {
 	if want := ", Web UI at " + ui; !strings.HasSuffix(ready, want) {
 		t.Errorf("ready line %q does not end with %q", ready, want)
 	}
-	startProc(t, "worker", "--address", addr, "--sink", sinkSrv.URL)
-	starter(t, addr, "start", "--workflow-id", "ui-source", "--interval", "1s")
+	startProc(t, "worker", "--address", addr, "--sink", rec.URL)
+	mustStarter(t, addr, "start", "--workflow-id", "ui-source", "--interval", "1s")
 	rec.waitFor(t, 1, 60*time.Second) // the source runs
 
 	resp, page := httpGet(t, ui+"/")
@@ -47,18 +44,16 @@ func TestWebUIListsRunningSource(t *testing.T) {
 	}
 
 	list := ui + "/api/v1/namespaces/default/workflows?query=" + url.QueryEscape(`WorkflowId="ui-source"`)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		status, body := listedStatus(t, list, "ui-source")
-		if status == "WORKFLOW_EXECUTION_STATUS_RUNNING" {
-			break
+	var status, body string
+	defer func() { // runs on the Fatal too
+		if status != "WORKFLOW_EXECUTION_STATUS_RUNNING" {
+			t.Logf("GET %s: last status %q, body %s", list, status, body)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET %s: source ui-source not listed as running within 30 s; last status %q, body %s",
-				list, status, body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	}()
+	eventually(t, "the UI lists ui-source as running", 30*time.Second, func() bool {
+		status, body = listedStatus(t, list, "ui-source")
+		return status == "WORKFLOW_EXECUTION_STATUS_RUNNING"
+	})
 
 	stopProc(t, dev)
 	if out := procOutput(t, dev); !strings.Contains(out, "devserver stopped") {
@@ -162,18 +157,17 @@ func procOutput(t *testing.T, cmd *exec.Cmd) string {
 // waitOutput waits for a line of the process's output that contains s, and returns it.
 func waitOutput(t *testing.T, cmd *exec.Cmd, s string) string {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var found string
+	eventually(t, fmt.Sprintf("%s writes a line with %q", cmd.Path, s), 60*time.Second, func() bool {
 		for _, line := range strings.Split(procOutput(t, cmd), "\n") {
 			if strings.Contains(line, s) {
-				return line
+				found = line
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s wrote no line with %q within 60 s", cmd.Path, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return false
+	})
+	return found
 }
 
 // TestDevserverWarnsWhenItListensBeyondLoopback: a devserver on every interface says, in one

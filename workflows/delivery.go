@@ -55,7 +55,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 // complete moves the source past f.
 func (s *source) complete(f *InFlight) {
 	s.state.Sequence = f.Tick.Sequence
-	if f.Slot && (!s.current || f.Tick.Time.After(s.state.Cursor)) {
+	if f.Slot && (!s.localFirst || f.Tick.Time.After(s.state.Cursor)) {
 		s.state.Cursor = f.Tick.Time
 	}
 	s.state.InFlight = nil
@@ -107,7 +107,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 // the first attempt had then sent an id with the wrong event. A regular activity runs only once
 // the decision is recorded.
 func (s *source) firstAttemptLocal(ctx workflow.Context) bool {
-	return s.current && !(s.hardened && s.updatedAt.Equal(workflow.Now(ctx)))
+	return s.localFirst && !(s.hardened && s.updatedAt.Equal(workflow.Now(ctx)))
 }
 
 // await waits for an activity's result, unless a redirect or the end of a stop's grace comes

@@ -10,16 +10,6 @@ import (
 	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
-// searchAttributesChange versions the upserts of a source's search attributes. They are
-// gated twice. Config.SearchAttributes is absent from every input recorded before they
-// existed, carried unchanged across continue-as-new, so those sources never upsert: that
-// alone keeps all recorded histories replaying. GetVersion, asked just before a run's first
-// upsert and never otherwise, covers what the flag cannot: a source started with the flag
-// whose pause or update was handled by a worker of the previous version, with no upsert, and
-// later replayed by this one. Runs that upsert nothing (the usual run, since the start request
-// and continue-as-new carry the values) get no marker.
-const searchAttributesChange = "search-attributes"
-
 // StartSearchAttributes are the search attributes a source starts with: the same values the
 // running source keeps up to date when c.SearchAttributes.
 func StartSearchAttributes(c Config) temporal.SearchAttributes {

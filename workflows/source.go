@@ -61,17 +61,6 @@ func LocalDeliveryOptions() workflow.LocalActivityOptions {
 	}
 }
 
-// localDeliveryChange versions two changes made together: a tick's first attempt is a local
-// activity, and a schedule change during a delivery neither counts the tick in flight as
-// skipped nor lets its delivery move the cursor back. Runs recorded before replay without.
-const localDeliveryChange = "local-delivery"
-
-// hardenedChange versions what a run decides at its start, for the runs recorded before:
-// a new source's instance id is the execution's first run id, which a reset keeps; time zones
-// come from the database embedded in the worker (tzdb), not the host's; ContinueAsNewAfter
-// counts ticks, not turns of the main loop.
-const hardenedChange = "hardened"
-
 // CronSource emits one CloudEvent per tick of its schedule until it is stopped or ends. Ticks
 // are delivered strictly in order; ticks missed while the worker or the sink was down, or
 // while the source was paused, follow the catch-up policy. Updates control it while it runs.
@@ -141,8 +130,9 @@ type source struct {
 	// redirect: the sink changed or the source was paused; an in-flight delivery stops
 	// retrying and is sent again later.
 	redirect bool
-	// current: the run has localDeliveryChange.
-	current bool
+	// localFirst: the run has localDeliveryChange, so a tick's first attempt may be a local
+	// activity.
+	localFirst bool
 	// hardened: the run has hardenedChange; loadZone is how it loads time zones.
 	hardened bool
 	loadZone zoneLoader
@@ -161,7 +151,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 	info := workflow.GetInfo(ctx)
 	s := &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: info.WorkflowExecution.ID,
 		logger: workflow.GetLogger(ctx), loadZone: machineZones}
-	s.current = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
+	s.localFirst = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
 	s.hardened = workflow.GetVersion(ctx, hardenedChange, workflow.DefaultVersion, 1) >= 1
 	if s.hardened {
 		s.loadZone = tzdb.Load
@@ -224,37 +214,60 @@ func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
 	return workflow.NewContinueAsNewError(ctx, CronSource, Input{Config: s.cfg, State: s.state})
 }
 
-// nextTick waits until the next tick is due and returns it. It returns nil when an update
-// woke it or when it skipped missed ticks, so that the main loop looks again.
+// nextTick waits until the next tick is due and returns it. It returns nil to make the main
+// loop look again in two cases, each one named call: an update woke it while it slept, or the
+// missed ticks were skipped.
 func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
+	if f := s.pendingTick(); f != nil {
+		return f, nil
+	}
+	slot := s.sched.next(s.state.Cursor)
+	if woken, err := s.sleepUntilDue(ctx, slot); woken || err != nil {
+		return nil, err
+	}
+	return s.slotTick(slot, workflow.Now(ctx)), nil
+}
+
+// pendingTick is a tick that is due without waiting: the tick in flight, sent again, or the
+// first trigger waiting; nil if there is none.
+func (s *source) pendingTick() *InFlight {
 	if f := s.state.InFlight; f != nil {
 		// The only change that applies to a tick already sent.
 		f.Tick.Sink, f.Tick.SinkCredential = s.cfg.Sink, s.cfg.SinkCredential
-		return f, nil
+		return f
 	}
 	if len(s.state.Triggers) > 0 {
 		at := s.state.Triggers[0]
 		s.state.Triggers = s.state.Triggers[1:]
-		return &InFlight{Tick: s.tick(at)}, nil
+		return &InFlight{Tick: s.tick(at)}
 	}
-	slot := s.sched.next(s.state.Cursor)
-	if wait := slot.Add(jitter(s.state.InstanceID, slot, s.cfg.Jitter)).Sub(workflow.Now(ctx)); wait > 0 {
-		s.woken = false
-		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.woken }); err != nil {
-			return nil, err
-		}
-		if s.woken {
-			return nil, nil
-		}
+	return nil
+}
+
+// sleepUntilDue sleeps until slot, plus its jitter, unless an update wakes it first: it then
+// reports woken.
+func (s *source) sleepUntilDue(ctx workflow.Context, slot time.Time) (woken bool, err error) {
+	wait := slot.Add(jitter(s.state.InstanceID, slot, s.cfg.Jitter)).Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		return false, nil
 	}
-	now := workflow.Now(ctx)
+	s.woken = false
+	if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.woken }); err != nil {
+		return false, err
+	}
+	return s.woken, nil
+}
+
+// slotTick is the tick of the scheduled time slot, due at now, or nil if the catch-up policy
+// skipped the missed ticks, slot among them.
+func (s *source) slotTick(slot, now time.Time) *InFlight {
 	if s.skipMissed(now) {
-		return nil, nil
+		return nil
 	}
 	if s.missed(slot, now) {
 		s.state.CaughtUp++
 	}
-	return &InFlight{Tick: s.tick(slot), Slot: true}, nil
+	return &InFlight{Tick: s.tick(slot), Slot: true}
 }
 
 // tick is the next tick, due at t: its identity depends only on the source instance and the

@@ -9,10 +9,6 @@ import (
 	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
-// stopGraceChange versions a stop's grace, asked in the stop handler: a stop handled before it
-// waits for the tick in flight however long it takes.
-const stopGraceChange = "stop-grace"
-
 // DefaultStopGrace is how long a stop waits for the tick in flight, unless it says otherwise.
 const DefaultStopGrace = time.Minute
 

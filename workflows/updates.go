@@ -170,7 +170,7 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 	if s.cfg.Interval != old.Interval || s.cfg.Cron != old.Cron || s.cfg.Timezone != old.Timezone {
 		now := workflow.Now(ctx)
 		from := s.state.Cursor
-		if f := s.state.InFlight; s.current && f != nil && f.Slot {
+		if f := s.state.InFlight; s.localFirst && f != nil && f.Slot {
 			from = f.Tick.Time // being sent, not owed
 		}
 		var owed int64

@@ -105,21 +105,9 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	msg := cehttp.NewMessage(r.Header, io.NopCloser(bytes.NewReader(body)))
-	ev, err := binding.ToEvent(r.Context(), msg)
-	if err == nil && ev == nil {
-		err = errors.New("empty message")
-	}
-	if err != nil {
-		http.Error(w, "not a CloudEvent: "+oneLine(err), http.StatusBadRequest)
-		return
-	}
-	if err := ev.Validate(); err != nil {
-		http.Error(w, "invalid CloudEvent: "+oneLine(err), http.StatusBadRequest)
-		return
-	}
-	if err := checkJSONData(ev); err != nil {
-		http.Error(w, "invalid CloudEvent data: "+oneLine(err), http.StatusBadRequest)
+	ev, problem := decodeEvent(r, body)
+	if problem != "" {
+		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
 
@@ -142,6 +130,26 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		zap.ByteString("data", ev.Data()), // no copy of up to 1 MiB
 	)
 	writeText(w, http.StatusOK, "Processed")
+}
+
+// decodeEvent reads the CloudEvent of r, whose body is body, in binary or structured mode. It
+// returns why it is not a valid one, as the 400 answer says it, or "".
+func decodeEvent(r *http.Request, body []byte) (*event.Event, string) {
+	msg := cehttp.NewMessage(r.Header, io.NopCloser(bytes.NewReader(body)))
+	ev, err := binding.ToEvent(r.Context(), msg)
+	if err == nil && ev == nil {
+		err = errors.New("empty message")
+	}
+	if err != nil {
+		return nil, "not a CloudEvent: " + oneLine(err)
+	}
+	if err := ev.Validate(); err != nil {
+		return nil, "invalid CloudEvent: " + oneLine(err)
+	}
+	if err := checkJSONData(ev); err != nil {
+		return nil, "invalid CloudEvent data: " + oneLine(err)
+	}
+	return ev, ""
 }
 
 // readBody reads r's body, at most maxBodyBytes. A body of known length is read into a buffer

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -36,29 +37,7 @@ func newStartCommand(r *root) *cobra.Command {
 			if err := cfg.ValidateStart(time.Now()); err != nil {
 				return err
 			}
-			c, err := r.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			// Temporal's tools show the summary and details of the first run; every run shows
-			// the same summary line in its current details.
-			opts := workflows.StartOptions(id, r.conn.TaskQueue)
-			opts.StaticSummary, opts.StaticDetails = cfg.Summary(), cfg.Details()
-			if cfg.SearchAttributes = searchAttributesRegistered(cmd.Context(), c, r.conn.Namespace); cfg.SearchAttributes {
-				opts.TypedSearchAttributes = workflows.StartSearchAttributes(cfg)
-			}
-			run, err := c.ExecuteWorkflow(cmd.Context(), opts, workflows.CronSource, workflows.Input{Config: cfg})
-			var already *serviceerror.WorkflowExecutionAlreadyStarted
-			if errors.As(err, &already) {
-				fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, already.RunId)
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("start source %q: %w", id, err)
-			}
-			fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), cfg.Schedule())
-			return nil
+			return r.startSource(cmd.Context(), id, cfg)
 		},
 	}
 	fs := cmd.Flags()
@@ -75,6 +54,33 @@ func newStartCommand(r *root) *cobra.Command {
 	fs.StringVar(&mode, "content-mode", string(contract.Binary), "binary or structured")
 	fs.IntVar(&cfg.ContinueAsNewAfter, "continue-as-new-after", workflows.DefaultContinueAsNewAfter, "ticks per workflow run before it continues as new")
 	return cmd
+}
+
+// startSource starts the source id with cfg, or finds it running and changes nothing. Temporal's
+// tools show the summary and details of the first run; every run shows the same summary line
+// in its current details.
+func (r *root) startSource(ctx context.Context, id string, cfg workflows.Config) error {
+	c, err := r.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	opts := workflows.StartOptions(id, r.conn.TaskQueue)
+	opts.StaticSummary, opts.StaticDetails = cfg.Summary(), cfg.Details()
+	if cfg.SearchAttributes = searchAttributesRegistered(ctx, c, r.conn.Namespace); cfg.SearchAttributes {
+		opts.TypedSearchAttributes = workflows.StartSearchAttributes(cfg)
+	}
+	run, err := c.ExecuteWorkflow(ctx, opts, workflows.CronSource, workflows.Input{Config: cfg})
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, already.RunId)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start source %q: %w", id, err)
+	}
+	fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), cfg.Schedule())
+	return nil
 }
 
 // payload sets the event data from --data or --data-base64.

@@ -8,12 +8,12 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hello-cron/cronsource/internal/cli"
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 // childArgs, set in a child's environment, makes this test binary the devserver with these
@@ -67,26 +67,8 @@ func runDevserver(t *testing.T, args ...string) (string, string, int) {
 type server struct {
 	cmd            *exec.Cmd
 	args           []string
-	stdout, stderr *syncBuffer
+	stdout, stderr *cmdtest.SyncBuffer
 	exited         chan struct{} // closed once it has exited and its output is read
-}
-
-// syncBuffer is a bytes.Buffer that the process writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startDevserver starts a devserver, waits for its ready line, and stops it when the test
@@ -102,7 +84,7 @@ func startDevserver(t *testing.T, args ...string) *server {
 // the test ends unless the test has stopped it first.
 func launchDevserver(t *testing.T, args ...string) *server {
 	t.Helper()
-	s := &server{cmd: childCommand(t, args...), args: args, stdout: new(syncBuffer), stderr: new(syncBuffer)}
+	s := &server{cmd: childCommand(t, args...), args: args, stdout: new(cmdtest.SyncBuffer), stderr: new(cmdtest.SyncBuffer)}
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -9,9 +9,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 func TestCommandRejectsBadInput(t *testing.T) {
@@ -170,7 +171,7 @@ func listeningLine(t *testing.T, args []string, env map[string]string) map[strin
 func TestCommandServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	logs := &syncBuffer{}
+	logs := &cmdtest.SyncBuffer{}
 	cmd := newRootCommand(mapLookup(map[string]string{"PORT": "abc"}), io.Discard, logs) // --port beats PORT
 	cmd.SetArgs([]string{"--port", "0", "--log-level", "info"})
 	var runErr error
@@ -265,7 +266,7 @@ func TestCommandServesUntilCancelled(t *testing.T) {
 
 // waitForLog polls the JSON log output until a line with msg appears, failing on a deadline
 // or if the command returns first (done closed, with its error in *runErr).
-func waitForLog(t *testing.T, logs *syncBuffer, done <-chan struct{}, runErr *error, msg string) map[string]any {
+func waitForLog(t *testing.T, logs *cmdtest.SyncBuffer, done <-chan struct{}, runErr *error, msg string) map[string]any {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -293,24 +294,6 @@ func findLog(out, msg string) (map[string]any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// syncBuffer is a bytes.Buffer that the server goroutine can write while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func mapLookup(m map[string]string) func(string) (string, bool) {

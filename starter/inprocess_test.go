@@ -7,12 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +19,7 @@ import (
 
 	"github.com/hello-cron/cronsource/activities"
 	"github.com/hello-cron/cronsource/devserver/temporalite/temporalitetest"
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -41,7 +39,7 @@ func TestStarterControlsASource(t *testing.T) {
 				"interval": "200ms", "paused": false})},
 		{name: "describe", args: append([]string{"describe"}, id...),
 			want: `^source: +src-1\nexecution: +running\nstatus from: +query\nstate: +running\nschedule: +every 200ms\n`},
-		{name: "ticks arrive", check: env.sink.waitForTicks("/src-1", 2)},
+		{name: "ticks arrive", check: waitForTicks(env.sink, "/src-1", 2)},
 		{name: "pause", args: append([]string{"pause", "--reason", "sink maintenance"}, id...), want: `^paused source "src-1"\n$`},
 		{name: "describe a paused source", args: append([]string{"describe", "-o", "json"}, id...),
 			check: describedAs(map[string]any{"paused": true, "pauseReason": "sink maintenance"})},
@@ -55,7 +53,7 @@ func TestStarterControlsASource(t *testing.T) {
 		{name: "list --output json", args: []string{"list", "--output", "json"}, check: listedAs("src-1")},
 		{name: "stop", args: append([]string{"stop", "--now"}, id...), want: `^stopping source "src-1": `,
 			check: env.completes("src-1")},
-		{name: "ticks came in order, once each", check: env.sink.inOrder("/src-1")},
+		{name: "ticks came in order, once each", check: inOrder(env.sink, "/src-1")},
 		{name: "list after stop", args: []string{"list"}, want: `^WORKFLOW ID [^\n]*\n$`, eventually: true},
 		{name: "list --all after stop", args: []string{"list", "--all"}, want: `\nsrc-1 +stopped +every 300ms +\d+ +none \(`,
 			eventually: true},
@@ -119,12 +117,12 @@ func (env *testEnv) run(t *testing.T, st step) {
 type testEnv struct {
 	addr, taskQueue string
 	client          client.Client
-	sink            *eventSink
+	sink            *cmdtest.Sink
 }
 
 func startTemporalAndWorker(t *testing.T) *testEnv {
 	t.Helper()
-	env := &testEnv{addr: temporalitetest.Start(t), taskQueue: "starter-inprocess", sink: newEventSink(t)}
+	env := &testEnv{addr: temporalitetest.Start(t), taskQueue: "starter-inprocess", sink: cmdtest.NewSink(t)}
 	c, err := client.Dial(client.Options{HostPort: env.addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		t.Fatalf("dial %s: %v", env.addr, err)
@@ -204,48 +202,12 @@ func listedAs(ids ...string) func(*testing.T, string) error {
 	}
 }
 
-// eventSink is an httptest sink that accepts every CloudEvent and keeps each one's path and
-// sequence.
-type eventSink struct {
-	*httptest.Server
-	mu     sync.Mutex
-	events map[string][]string // the ce-sequence values by path, as they came
-}
-
-func newEventSink(t *testing.T) *eventSink {
-	t.Helper()
-	s := &eventSink{events: map[string][]string{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.events[r.URL.Path] = append(s.events[r.URL.Path], r.Header.Get("Ce-Sequence"))
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// sequences are the sequence numbers of the events that came to path, in order.
-func (s *eventSink) sequences(path string) ([]int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var seqs []int64
-	for _, v := range s.events[path] {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("event at %s with ce-sequence %q: %w", path, v, err)
-		}
-		seqs = append(seqs, n)
-	}
-	return seqs, nil
-}
-
 // waitForTicks waits up to 10 s for n ticks at path.
-func (s *eventSink) waitForTicks(path string, n int) func(*testing.T, string) error {
+func waitForTicks(s *cmdtest.Sink, path string, n int) func(*testing.T, string) error {
 	return func(*testing.T, string) error {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			seqs, err := s.sequences(path)
+			seqs, err := s.Sequences(path)
 			switch {
 			case err != nil:
 				return err
@@ -260,9 +222,9 @@ func (s *eventSink) waitForTicks(path string, n int) func(*testing.T, string) er
 }
 
 // inOrder checks that the ticks at path are 1, 2, 3 and so on: none lost, none twice.
-func (s *eventSink) inOrder(path string) func(*testing.T, string) error {
+func inOrder(s *cmdtest.Sink, path string) func(*testing.T, string) error {
 	return func(*testing.T, string) error {
-		seqs, err := s.sequences(path)
+		seqs, err := s.Sequences(path)
 		if err != nil {
 			return err
 		}

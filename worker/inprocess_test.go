@@ -2,15 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +18,7 @@ import (
 
 	"github.com/hello-cron/cronsource/devserver/freeport"
 	"github.com/hello-cron/cronsource/devserver/temporalite/temporalitetest"
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 	"github.com/hello-cron/cronsource/workflows"
 )
 
@@ -29,7 +27,7 @@ import (
 // the source's own), in order and once each, and stops cleanly when its context ends.
 func TestWorkerDeliversTicksUntilCancelled(t *testing.T) {
 	addr := temporalitetest.Start(t)
-	sink := newEventSink(t)
+	sink := cmdtest.NewSink(t)
 	c := dialTemporal(t, addr)
 	tests := []struct {
 		name       string
@@ -62,8 +60,8 @@ func TestWorkerDeliversTicksUntilCancelled(t *testing.T) {
 			if err := run.Get(ctx, nil); err != nil { // it ends after MaxTicks
 				t.Fatalf("source %s: %v; worker logs:\n%s", id, err, w.logs)
 			}
-			if got := sink.sequences(t, tt.path); !slices.Equal(got, []int64{1, 2, 3}) {
-				t.Errorf("ticks at %s: sequences %v, want [1 2 3]", tt.path, got)
+			if got, err := sink.Sequences(tt.path); err != nil || !slices.Equal(got, []int64{1, 2, 3}) {
+				t.Errorf("ticks at %s: sequences %v (%v), want [1 2 3]", tt.path, got, err)
 			}
 
 			w.stop(t)
@@ -81,7 +79,7 @@ func TestWorkerDeliversTicksUntilCancelled(t *testing.T) {
 // workerCommand is the worker command running in this process.
 type workerCommand struct {
 	cancel context.CancelFunc
-	logs   *syncBuffer
+	logs   *cmdtest.SyncBuffer
 	done   chan struct{} // closed once the command has returned err
 	err    error
 	once   sync.Once // stop checks the return once
@@ -92,7 +90,7 @@ type workerCommand struct {
 func startWorkerCommand(t *testing.T, env map[string]string, args ...string) *workerCommand {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	w := &workerCommand{cancel: cancel, logs: new(syncBuffer), done: make(chan struct{})}
+	w := &workerCommand{cancel: cancel, logs: new(cmdtest.SyncBuffer), done: make(chan struct{})}
 	cmd := newCommand(lookupFrom(env), w.logs)
 	cmd.SetArgs(args)
 	go func() {
@@ -146,43 +144,6 @@ func (w *workerCommand) checkStop(t *testing.T) {
 	}
 }
 
-// eventSink is an httptest sink that accepts every CloudEvent and keeps each one's path and
-// sequence.
-type eventSink struct {
-	*httptest.Server
-	mu     sync.Mutex
-	events map[string][]string // the ce-sequence values by path, as they came
-}
-
-func newEventSink(t *testing.T) *eventSink {
-	t.Helper()
-	s := &eventSink{events: map[string][]string{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.events[r.URL.Path] = append(s.events[r.URL.Path], r.Header.Get("Ce-Sequence"))
-		s.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// sequences are the sequence numbers of the events that came to path, in order.
-func (s *eventSink) sequences(t *testing.T, path string) []int64 {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var seqs []int64
-	for _, v := range s.events[path] {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			t.Fatalf("event at %s with ce-sequence %q: %v", path, v, err)
-		}
-		seqs = append(seqs, n)
-	}
-	return seqs
-}
-
 func dialTemporal(t *testing.T, addr string) client.Client {
 	t.Helper()
 	c, err := client.Dial(client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
@@ -220,22 +181,4 @@ func lookupFrom(m map[string]string) func(string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the command writes while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

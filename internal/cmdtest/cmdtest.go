@@ -1,0 +1,68 @@
+// Package cmdtest holds what the binaries' command tests share: a buffer that a command writes
+// while the test reads it, and a sink that takes every CloudEvent and keeps its sequence.
+package cmdtest
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// SyncBuffer is a bytes.Buffer that one goroutine writes while another reads.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Sink is an HTTP sink that answers 202 to every request and keeps the ce-sequence header of
+// each, by path.
+type Sink struct {
+	*httptest.Server
+	mu     sync.Mutex
+	events map[string][]string // the ce-sequence values by path, as they came
+}
+
+// NewSink starts a Sink, closed when the test ends.
+func NewSink(t *testing.T) *Sink {
+	t.Helper()
+	s := &Sink{events: map[string][]string{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.events[r.URL.Path] = append(s.events[r.URL.Path], r.Header.Get("Ce-Sequence"))
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Sequences are the sequence numbers of the events that came to path, in order.
+func (s *Sink) Sequences(path string) ([]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var seqs []int64
+	for _, v := range s.events[path] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("event at %s with ce-sequence %q: %w", path, v, err)
+		}
+		seqs = append(seqs, n)
+	}
+	return seqs, nil
+}

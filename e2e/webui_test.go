@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 // TestWebUIListsRunningSource runs a devserver with its Web UI and a source on it, then asks
@@ -36,7 +37,7 @@ func TestWebUIListsRunningSource(t *testing.T) {
 	mustStarter(t, addr, "start", "--workflow-id", "ui-source", "--interval", "1s")
 	rec.waitFor(t, 1, 60*time.Second) // the source runs
 
-	resp, page := httpGet(t, ui+"/")
+	resp, page := cmdtest.Get(t, ui+"/")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
 		!strings.Contains(strings.ToLower(page), "<!doctype html>") {
 		t.Errorf("GET %s/: %d %q, body starts %q; want 200 and the UI's HTML page",
@@ -107,7 +108,7 @@ func portWithUIPortHeld(t *testing.T) int {
 // listedStatus is the status of workflow id in the UI's list answer at url, and the answer.
 func listedStatus(t *testing.T, url, id string) (string, string) {
 	t.Helper()
-	resp, body := httpGet(t, url)
+	resp, body := cmdtest.Get(t, url)
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Sprintf("%d %s", resp.StatusCode, body)
 	}
@@ -128,20 +129,6 @@ func listedStatus(t *testing.T, url, id string) (string, string) {
 		}
 	}
 	return "", body
-}
-
-func httpGet(t *testing.T, url string) (*http.Response, string) {
-	t.Helper()
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read: %v", url, err)
-	}
-	return resp, string(b)
 }
 
 // procOutput is what a process of startProc has written so far.

@@ -3,12 +3,13 @@ package webui
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 func freePort(t *testing.T) int {
@@ -19,21 +20,6 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func get(t *testing.T, url string) (*http.Response, string) {
-	t.Helper()
-	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read: %v", url, err)
-	}
-	return resp, string(b)
 }
 
 // The page and the health route need no frontend: the UI dials it only for /api/v1 calls.
@@ -62,13 +48,13 @@ func TestServesThePageUntilStopped(t *testing.T) {
 			if s.URL() != want {
 				t.Errorf("URL = %q, want %q", s.URL(), want)
 			}
-			resp, body := get(t, s.URL()+"/")
+			resp, body := cmdtest.Get(t, s.URL()+"/")
 			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
 				!strings.Contains(strings.ToLower(body), "<!doctype html>") {
 				t.Errorf("GET /: %d %q, body starts %q; want 200 and the HTML page",
 					resp.StatusCode, resp.Header.Get("Content-Type"), body[:min(len(body), 80)])
 			}
-			if resp, body := get(t, s.URL()+"/healthz"); resp.StatusCode != http.StatusOK {
+			if resp, body := cmdtest.Get(t, s.URL()+"/healthz"); resp.StatusCode != http.StatusOK {
 				t.Errorf("GET /healthz: %d %q, want 200", resp.StatusCode, body)
 			}
 

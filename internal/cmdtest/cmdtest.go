@@ -1,15 +1,17 @@
-// Package cmdtest holds what the binaries' command tests share: a buffer that a command writes
-// while the test reads it, and a sink that takes every CloudEvent and keeps its sequence.
+// Package cmdtest holds what the binaries' tests share: a buffer that a command writes while the
+// test reads it, a sink that takes every CloudEvent and keeps its sequence, and a GET.
 package cmdtest
 
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 // SyncBuffer is a bytes.Buffer that one goroutine writes while another reads.
@@ -65,4 +67,20 @@ func (s *Sink) Sequences(path string) ([]int64, error) {
 		seqs = append(seqs, n)
 	}
 	return seqs, nil
+}
+
+// Get GETs url within 10 s and returns the response, its body read and closed; it fails the test
+// if there is no answer.
+func Get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read: %v", url, err)
+	}
+	return resp, string(b)
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -67,7 +65,7 @@ func TestCommandRejectsBadInput(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			cancel()
 			var stdout, stderr bytes.Buffer
-			cmd := newRootCommand(mapLookup(tt.env), &stdout, &stderr)
+			cmd := newRootCommand(cmdtest.Lookup(tt.env), &stdout, &stderr)
 			cmd.SetArgs(append([]string{}, tt.args...))
 			err := cmd.ExecuteContext(ctx)
 			if err == nil {
@@ -156,12 +154,12 @@ func listeningLine(t *testing.T, args []string, env map[string]string) map[strin
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	var stderr bytes.Buffer
-	cmd := newRootCommand(mapLookup(env), io.Discard, &stderr)
+	cmd := newRootCommand(cmdtest.Lookup(env), io.Discard, &stderr)
 	cmd.SetArgs(append([]string{"--port", "0"}, args...))
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		t.Fatalf("err = %v, want nil", err)
 	}
-	line, ok := findLog(stderr.String(), "listening")
+	line, ok := cmdtest.FindLog(stderr.String(), "listening")
 	if !ok {
 		t.Fatalf("no \"listening\" line in logs:\n%s", stderr.String())
 	}
@@ -172,7 +170,7 @@ func TestCommandServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	logs := &cmdtest.SyncBuffer{}
-	cmd := newRootCommand(mapLookup(map[string]string{"PORT": "abc"}), io.Discard, logs) // --port beats PORT
+	cmd := newRootCommand(cmdtest.Lookup(map[string]string{"PORT": "abc"}), io.Discard, logs) // --port beats PORT
 	cmd.SetArgs([]string{"--port", "0", "--log-level", "info"})
 	var runErr error
 	done := make(chan struct{}) // closed once the command has returned runErr
@@ -259,7 +257,7 @@ func TestCommandServesUntilCancelled(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("command did not return after cancel")
 	}
-	if _, ok := findLog(logs.String(), "stopped"); !ok {
+	if _, ok := cmdtest.FindLog(logs.String(), "stopped"); !ok {
 		t.Errorf("no \"stopped\" line in logs:\n%s", logs.String())
 	}
 }
@@ -272,7 +270,7 @@ func waitForLog(t *testing.T, logs *cmdtest.SyncBuffer, done <-chan struct{}, ru
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if line, ok := findLog(logs.String(), msg); ok {
+		if line, ok := cmdtest.FindLog(logs.String(), msg); ok {
 			return line
 		}
 		select {
@@ -282,23 +280,5 @@ func waitForLog(t *testing.T, logs *cmdtest.SyncBuffer, done <-chan struct{}, ru
 			t.Fatalf("no %q log line within 10s; logs:\n%s", msg, logs.String())
 		case <-tick.C:
 		}
-	}
-}
-
-func findLog(out, msg string) (map[string]any, bool) {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
-			return line, true
-		}
-	}
-	return nil, false
-}
-
-func mapLookup(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 func TestCommandRejectsBadAddress(t *testing.T) {
@@ -32,15 +34,7 @@ func TestCommandRejectsBadAddress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			err := runCommand(t, tt.args, tt.env, &stderr)
-			if err == nil {
-				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
-				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
-			}
-			if stderr.Len() != 0 {
-				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
-			}
+			checkRefused(t, err, stderr.String(), tt.wantErr)
 		})
 	}
 }
@@ -125,15 +119,7 @@ func TestCommandOIDCTokenFile(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
-				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
-			}
-			if stderr.Len() != 0 {
-				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
-			}
+			checkRefused(t, err, stderr.String(), tt.wantErr)
 		})
 	}
 }
@@ -206,16 +192,23 @@ func TestCommandSinkPolicy(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatalf("err = nil, want one starting %q", tt.wantErr)
-			}
-			if msg := err.Error(); !strings.HasPrefix(msg, tt.wantErr) || strings.Contains(msg, "\n") {
-				t.Errorf("err = %q, want one line starting %q", msg, tt.wantErr)
-			}
-			if stderr.Len() != 0 {
-				t.Errorf("command logged %q before refusing its input; want nothing", stderr.String())
-			}
+			checkRefused(t, err, stderr.String(), tt.wantErr)
 		})
+	}
+}
+
+// checkRefused checks that the command refused its input with one line starting wantErr, and
+// logged nothing before.
+func checkRefused(t *testing.T, err error, logged, wantErr string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("err = nil, want one starting %q", wantErr)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, wantErr) || strings.Contains(msg, "\n") {
+		t.Errorf("err = %q, want one line starting %q", msg, wantErr)
+	}
+	if logged != "" {
+		t.Errorf("command logged %q before refusing its input; want nothing", logged)
 	}
 }
 
@@ -225,7 +218,7 @@ func runCommand(t *testing.T, args []string, env map[string]string, stderr *byte
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	cmd := newCommand(mapLookup(env), stderr)
+	cmd := newCommand(cmdtest.Lookup(env), stderr)
 	cmd.SetArgs(append([]string{"--metrics-addr", "", "--log-format", "json"}, args...))
 	return cmd.ExecuteContext(ctx)
 }
@@ -236,11 +229,4 @@ func readableAnyway(file string) string {
 		return "this user reads files whatever their mode (root?)"
 	}
 	return ""
-}
-
-func mapLookup(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
-	}
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +62,7 @@ func TestWorkerDeliversTicksUntilCancelled(t *testing.T) {
 			}
 
 			w.stop(t)
-			if _, ok := findLogLine(w.logs.String(), "worker stopped"); !ok {
+			if _, ok := cmdtest.FindLog(w.logs.String(), "worker stopped"); !ok {
 				t.Errorf("no \"worker stopped\" line in the logs:\n%s", w.logs)
 			}
 			if resp, err := http.Get("http://" + metrics + "/healthz"); err == nil {
@@ -91,7 +88,7 @@ func startWorkerCommand(t *testing.T, env map[string]string, args ...string) *wo
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	w := &workerCommand{cancel: cancel, logs: new(cmdtest.SyncBuffer), done: make(chan struct{})}
-	cmd := newCommand(lookupFrom(env), w.logs)
+	cmd := newCommand(cmdtest.Lookup(env), w.logs)
 	cmd.SetArgs(args)
 	go func() {
 		defer close(w.done)
@@ -162,23 +159,4 @@ func reservedAddr(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("127.0.0.1:%d", port)
-}
-
-// findLogLine is the first JSON log line whose msg is msg.
-func findLogLine(out, msg string) (map[string]any, bool) {
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
-			return line, true
-		}
-	}
-	return nil, false
-}
-
-func lookupFrom(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
-	}
 }

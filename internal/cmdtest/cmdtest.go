@@ -1,14 +1,18 @@
 // Package cmdtest holds what the binaries' tests share: a buffer that a command writes while the
-// test reads it, a sink that takes every CloudEvent and keeps its sequence, and a GET.
+// test reads it, a sink that takes every CloudEvent and keeps its sequence, a GET, the search of a
+// JSON log line, and a lookupEnv over a map.
 package cmdtest
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,4 +87,24 @@ func Get(t *testing.T, url string) (*http.Response, string) {
 		t.Fatalf("GET %s: read: %v", url, err)
 	}
 	return resp, string(b)
+}
+
+// FindLog is the first JSON log line in out whose msg is msg, decoded.
+func FindLog(out, msg string) (map[string]any, bool) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
+			return line, true
+		}
+	}
+	return nil, false
+}
+
+// Lookup is a lookupEnv over m, for the commands that take one.
+func Lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
 }

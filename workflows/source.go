@@ -93,7 +93,7 @@ func CronSource(ctx workflow.Context, in Input) error {
 			return s.continueAsNew(ctx, steps)
 		}
 		if s.state.Paused {
-			if err := workflow.Await(ctx, func() bool { return !s.state.Paused || s.state.Stopping }); err != nil {
+			if err := s.waitWhilePaused(ctx); err != nil {
 				return err
 			}
 			continue
@@ -115,6 +115,11 @@ func CronSource(ctx workflow.Context, in Input) error {
 			s.ticks++
 		}
 	}
+}
+
+// waitWhilePaused waits until the source is resumed or stopped.
+func (s *source) waitWhilePaused(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return !s.state.Paused || s.state.Stopping })
 }
 
 // source is one run's view of the workflow: its configuration with defaults, its state, and
@@ -212,62 +217,6 @@ func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
 	}
 	s.logger.Info("continuing as new", "sequence", s.state.Sequence, "steps", steps)
 	return workflow.NewContinueAsNewError(ctx, CronSource, Input{Config: s.cfg, State: s.state})
-}
-
-// nextTick waits until the next tick is due and returns it. It returns nil to make the main
-// loop look again in two cases, each one named call: an update woke it while it slept, or the
-// missed ticks were skipped.
-func (s *source) nextTick(ctx workflow.Context) (*InFlight, error) {
-	if f := s.pendingTick(); f != nil {
-		return f, nil
-	}
-	slot := s.sched.next(s.state.Cursor)
-	if woken, err := s.sleepUntilDue(ctx, slot); woken || err != nil {
-		return nil, err
-	}
-	return s.slotTick(slot, workflow.Now(ctx)), nil
-}
-
-// pendingTick is a tick that is due without waiting: the tick in flight, sent again, or the
-// first trigger waiting; nil if there is none.
-func (s *source) pendingTick() *InFlight {
-	if f := s.state.InFlight; f != nil {
-		// The only change that applies to a tick already sent.
-		f.Tick.Sink, f.Tick.SinkCredential = s.cfg.Sink, s.cfg.SinkCredential
-		return f
-	}
-	if len(s.state.Triggers) > 0 {
-		at := s.state.Triggers[0]
-		s.state.Triggers = s.state.Triggers[1:]
-		return &InFlight{Tick: s.tick(at)}
-	}
-	return nil
-}
-
-// sleepUntilDue sleeps until slot, plus its jitter, unless an update wakes it first: it then
-// reports woken.
-func (s *source) sleepUntilDue(ctx workflow.Context, slot time.Time) (woken bool, err error) {
-	wait := slot.Add(jitter(s.state.InstanceID, slot, s.cfg.Jitter)).Sub(workflow.Now(ctx))
-	if wait <= 0 {
-		return false, nil
-	}
-	s.woken = false
-	if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.woken }); err != nil {
-		return false, err
-	}
-	return s.woken, nil
-}
-
-// slotTick is the tick of the scheduled time slot, due at now, or nil if the catch-up policy
-// skipped the missed ticks, slot among them.
-func (s *source) slotTick(slot, now time.Time) *InFlight {
-	if s.skipMissed(now) {
-		return nil
-	}
-	if s.missed(slot, now) {
-		s.state.CaughtUp++
-	}
-	return &InFlight{Tick: s.tick(slot), Slot: true}
 }
 
 // tick is the next tick, due at t: its identity depends only on the source instance and the

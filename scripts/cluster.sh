@@ -8,7 +8,12 @@
 #                                        print node<N>=127.0.0.1:<frontend port> per node
 #   scripts/cluster.sh down DIR          stop every node (SIGTERM), then PostgreSQL
 #   scripts/cluster.sh kill-node DIR N   kill -9 node N's server
+#   scripts/cluster.sh stop-node DIR N   stop node N's server gracefully (SIGTERM; kill -9 after 30 s)
 #   scripts/cluster.sh start-node DIR N  start node N again; return once it serves
+#   scripts/cluster.sh restart-db DIR [SECONDS]
+#                                        stop PostgreSQL (fast shutdown: sessions are ended), keep it
+#                                        down SECONDS (default 0, at most 600), start it again; return
+#                                        once it takes connections (the nodes reconnect by themselves)
 #
 # Environment, read by the first `up` of a DIR (later ones keep its choices in DIR/cluster.env):
 #   CLUSTER_NODES   number of nodes, 2 to 9 (default 2)
@@ -22,7 +27,8 @@
 #
 # DIR holds cluster.env (nodes, shards, ports, PostgreSQL's user), postgres/ (its data and
 # postgres.log), postgres.password, schema.log, node<N>/ (config.yaml, temporal.log, temporal.pid),
-# dynamicconfig.yaml and setup.log (what cluster-setup did or why it failed).
+# dynamicconfig.yaml, setup.log (what cluster-setup did or why it failed), and the markers
+# schema.done and metadata.done (the first node has written the cluster's metadata).
 #
 # Ports: one block of 10 per node and one for PostgreSQL, picked free from 2000-9999 at the first
 # up (see free_block). PostgreSQL refuses to run as root: as root, the script runs it as the user
@@ -38,18 +44,27 @@ say() { echo "$me: $*" >&2; }
 
 # --- arguments -------------------------------------------------------------------------------
 
-[ $# -ge 1 ] || usage "missing command: want up DIR, down DIR, kill-node DIR N or start-node DIR N"
+[ $# -ge 1 ] || usage "missing command: want up DIR, down DIR, kill-node DIR N, stop-node DIR N, start-node DIR N or restart-db DIR [SECONDS]"
 cmd=$1; shift
+# need and want: the fewest and the most arguments the command takes.
 case $cmd in
-  up|down) want=1 ;;
-  kill-node|start-node) want=2 ;;
-  *) usage "unknown command \"$cmd\": want up, down, kill-node or start-node" ;;
+  up|down) need=1 want=1 ;;
+  kill-node|stop-node|start-node) need=2 want=2 ;;
+  restart-db) need=1 want=2 ;;
+  *) usage "unknown command \"$cmd\": want up, down, kill-node, stop-node, start-node or restart-db" ;;
 esac
 if [ $# -lt 1 ] || [ -z "$1" ]; then usage "$cmd: missing DIR"; fi
-[ $# -ge "$want" ] || usage "$cmd: missing N, the node number"
+[ $# -ge "$need" ] || usage "$cmd: missing N, the node number"
 if [ $# -gt "$want" ]; then args=("$@"); usage "$cmd: unexpected argument \"${args[$want]}\""; fi
 dir=$1
-node_arg=${2:-}
+node_arg='' down_for=0
+if [ "$cmd" = restart-db ]; then
+  down_for=${2:-0}
+  [[ $down_for =~ ^(0|[1-9][0-9]{0,2})$ && $down_for -le 600 ]] ||
+    usage "$cmd: invalid SECONDS \"$down_for\": must be a whole number of seconds from 0 to 600"
+else
+  node_arg=${2:-}
+fi
 
 if [ "$cmd" = up ]; then
   mkdir -p "$dir" || usage "$cmd: invalid DIR \"$dir\": cannot create it"
@@ -112,7 +127,7 @@ nodes='' shards='' pg_user='' pg_port='' base_port=''
 [[ $nodes =~ ^[0-9]+$ && $shards =~ ^[0-9]+$ && $pg_port =~ ^[0-9]+$ && $base_port =~ ^[0-9]+$ && -n $pg_user ]] ||
   die "$dir/cluster.env: damaged (want nodes, shards, pg_user, pg_port and base_port)"
 
-if [ -n "$node_arg" ] && ! [[ $node_arg =~ ^[1-9]$ && $node_arg -le $nodes ]]; then
+if [[ $cmd == *-node ]] && ! [[ $node_arg =~ ^[1-9]$ && $node_arg -le $nodes ]]; then
   usage "$cmd: invalid N \"$node_arg\": must be a node number from 1 to $nodes"
 fi
 
@@ -203,7 +218,7 @@ pg_password() { cat "$dir/postgres.password"; }
 pg_init() {
   say "initializing PostgreSQL in $dir/postgres (as user $pg_user, port $pg_port)"
   ! pg_running || pg_stop
-  rm -rf "$dir/postgres" "$dir/schema.done"
+  rm -rf "$dir/postgres" "$dir/schema.done" "$dir/metadata.done"
   mkdir -m 700 "$dir/postgres"
   (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/postgres.password")
   pg_password >"$dir/postgres/pwfile"
@@ -398,6 +413,13 @@ up)
   pg_start
   [ -f "$dir/schema.done" ] || schema
   cp "${CLUSTER_DYNAMIC_CONFIG:-$root/deploy/temporal/dynamicconfig.yaml}" "$dir/dynamicconfig.yaml"
+  # The first server to start on a new database writes the cluster's metadata; servers that
+  # start together race to write it, and the losers exit. So node 1 starts alone the first time.
+  if [ ! -f "$dir/metadata.done" ]; then
+    node_start 1
+    await 1
+    touch "$dir/metadata.done"
+  fi
   for ((n = 1; n <= nodes; n++)); do node_start "$n"; done
   await $(seq "$nodes")
   [ "$running" -eq 0 ] || say "$dir: already running"
@@ -425,6 +447,24 @@ kill-node)
   [ -n "$pid" ] || die "node $node_arg is not running"
   node_stop "$node_arg" KILL 10 || die "node $node_arg (pid $pid) still runs 10 s after kill -9"
   say "node $node_arg (pid $pid) killed"
+  ;;
+stop-node)
+  pid=$(node_pid "$node_arg")
+  [ -n "$pid" ] || die "node $node_arg is not running"
+  # As down does: the node leaves the membership ring and hands its shards over.
+  if ! node_stop "$node_arg" TERM 30; then
+    say "node $node_arg did not stop within 30 s of SIGTERM: killing it"
+    node_stop "$node_arg" KILL 10 || die "node $node_arg (pid $pid) still runs 10 s after kill -9"
+  fi
+  say "node $node_arg (pid $pid) stopped"
+  ;;
+restart-db)
+  find_pg
+  pg_running || die "$dir: PostgreSQL is not running; start the cluster with: $me up $dir"
+  pg_stop || die "PostgreSQL did not stop: see $dir/postgres/postgres.log"
+  say "PostgreSQL stopped; starting it again in $down_for s"
+  sleep "$down_for"
+  pg_start
   ;;
 start-node)
   find_pg

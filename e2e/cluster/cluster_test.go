@@ -29,6 +29,11 @@ func TestUsage(t *testing.T) {
 		{"unknown command", nil, []string{"start", empty}, `unknown command "start"`},
 		{"no DIR", nil, []string{"up"}, "up: missing DIR"},
 		{"no N", nil, []string{"kill-node", empty}, "kill-node: missing N"},
+		{"no N to stop", nil, []string{"stop-node", empty}, "stop-node: missing N"},
+		{"SECONDS not a number", nil, []string{"restart-db", empty, "5s"}, `restart-db: invalid SECONDS "5s"`},
+		{"SECONDS too many", nil, []string{"restart-db", empty, "601"}, `restart-db: invalid SECONDS "601"`},
+		{"extra SECONDS", nil, []string{"restart-db", empty, "1", "2"}, `restart-db: unexpected argument "2"`},
+		{"restart-db, no cluster in DIR", nil, []string{"restart-db", empty}, `restart-db: invalid DIR "` + empty + `": no cluster there`},
 		{"extra argument", nil, []string{"down", empty, "now"}, `down: unexpected argument "now"`},
 		{"DIR missing", nil, []string{"down", filepath.Join(empty, "nope")}, `down: invalid DIR "` + filepath.Join(empty, "nope") + `": no such folder`},
 		{"no cluster in DIR", nil, []string{"start-node", empty, "1"}, `start-node: invalid DIR "` + empty + `": no cluster there`},
@@ -92,7 +97,7 @@ func TestCluster(t *testing.T) {
 	if now := c.serverPids(); !slices.Equal(now, servers) {
 		t.Errorf("second up: servers %v, want still %v", now, servers)
 	}
-	for _, args := range [][]string{{"kill-node", c.dir, "3"}, {"start-node", c.dir, "x"}} {
+	for _, args := range [][]string{{"kill-node", c.dir, "3"}, {"start-node", c.dir, "x"}, {"stop-node", c.dir, "0"}} {
 		if _, stderr, code := runScript(t, nil, args...); code != 2 || !strings.Contains(stderr, "must be a node number from 1 to 2") {
 			t.Errorf("cluster.sh %v: exit %d, stderr %q; want exit 2 and the valid node numbers", args, code, stderr)
 		}
@@ -114,8 +119,10 @@ func TestCluster(t *testing.T) {
 	if alive(killed) {
 		t.Errorf("node 1 (pid %d) still runs after kill-node", killed)
 	}
-	if _, stderr, code := runScript(t, nil, "kill-node", c.dir, "1"); code != 1 || !strings.Contains(stderr, "node 1 is not running") {
-		t.Errorf("kill-node of a dead node: exit %d, stderr %q; want exit 1, not running", code, stderr)
+	for _, command := range []string{"kill-node", "stop-node"} {
+		if _, stderr, code := runScript(t, nil, command, c.dir, "1"); code != 1 || !strings.Contains(stderr, "node 1 is not running") {
+			t.Errorf("%s of a dead node: exit %d, stderr %q; want exit 1, not running", command, code, stderr)
+		}
 	}
 	start := time.Now()
 	runWorkflows(t, clients[1], "alone", 16, 60*time.Second)

@@ -158,6 +158,61 @@ func (c *testCluster) down() {
 	}
 }
 
+// up runs `up` again on the cluster's folder, with env ("NAME=value") added, once down has
+// stopped it, and checks that it serves the same nodes.
+func (c *testCluster) up(env ...string) {
+	c.t.Helper()
+	start := time.Now()
+	stdout, stderr, code := runScript(c.t, env, "up", c.dir)
+	if code != 0 {
+		c.t.Fatalf("cluster.sh up %s: exit %d: %s", c.dir, code, stderr)
+	}
+	if nodes := parseNodes(c.t, stdout); !slices.Equal(nodes, c.nodes) {
+		c.t.Fatalf("up printed %v, want %v", nodes, c.nodes)
+	}
+	c.t.Logf("up (warm): %v", time.Since(start).Round(time.Millisecond))
+}
+
+// awaitMembers waits until every node counts every node in the ring of each service: until
+// then the nodes may disagree on who owns a shard or a task queue's partition.
+func (c *testCluster) awaitMembers() {
+	c.t.Helper()
+	for _, addr := range c.nodes {
+		awaitMembers(c.t, addr, len(c.nodes))
+	}
+}
+
+// node runs a node command of scripts/cluster.sh (kill-node, stop-node, start-node) on node n,
+// from 1, and returns how long it took.
+func (c *testCluster) node(command string, n int) time.Duration {
+	c.t.Helper()
+	start := time.Now()
+	mustRun(c.t, command, c.dir, strconv.Itoa(n))
+	return time.Since(start)
+}
+
+// restartDB stops PostgreSQL for the given time and starts it again (restart-db), and returns
+// how long it took.
+func (c *testCluster) restartDB(down time.Duration) time.Duration {
+	c.t.Helper()
+	start := time.Now()
+	mustRun(c.t, "restart-db", c.dir, strconv.Itoa(int(down.Seconds())))
+	return time.Since(start)
+}
+
+// cpu is the CPU time that the servers and PostgreSQL's processes have used so far. A process
+// that has ended no longer counts.
+func (c *testCluster) cpu() (servers, postgres time.Duration) {
+	for pid, what := range c.processes() {
+		if strings.HasPrefix(what, "node ") {
+			servers += cpuTime(pid)
+		} else {
+			postgres += cpuTime(pid)
+		}
+	}
+	return servers, postgres
+}
+
 // logMemory logs the resident and proportional set size of each server and of PostgreSQL (the
 // postmaster, then its other processes together): PostgreSQL's processes share its buffers,
 // which RSS counts in each and PSS splits between them.

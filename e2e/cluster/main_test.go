@@ -2,6 +2,10 @@
 // PostgreSQL, and checks it: that it serves through every node, keeps serving while a node is
 // killed, takes the node back, and stops leaving no process behind; and that the dynamic config
 // we ship (deploy/temporal/dynamicconfig.yaml) is valid for Temporal's server at our version.
+// Then it runs our worker and starter on it: every source's stream stays whole through the
+// starter's controls on either node, a node's kill -9, PostgreSQL's restart and a rolling
+// restart (sources_test.go), and ticks' lateness is measured with our dynamic config and with
+// Temporal's stock one (lateness_test.go).
 package cluster_test
 
 import (
@@ -13,7 +17,8 @@ import (
 	"testing"
 )
 
-// binDir holds temporal-server, temporal-sql-tool and cluster-setup, built for this run.
+// binDir holds temporal-server, temporal-sql-tool and cluster-setup, and our worker and starter,
+// built for this run.
 var binDir string
 
 // pgMissing says why the cluster cannot run here, if PostgreSQL's initdb and pg_ctl are absent.
@@ -34,6 +39,8 @@ func TestMain(m *testing.M) {
 		"temporal-server":   "go.temporal.io/server/cmd/server",
 		"temporal-sql-tool": "go.temporal.io/server/cmd/tools/sql",
 		"cluster-setup":     "../../scripts/clustersetup",
+		"worker":            "../../worker",
+		"starter":           "../../starter",
 	} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, bin), pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What /proc says of the cluster's processes (Linux only, as is scripts/cluster.sh).
@@ -91,4 +92,22 @@ func memory(pid int) (rss, pss int) {
 		}
 	}
 	return rss, pss
+}
+
+// cpuTime is the CPU time (user and system) that a process has used, 0 if it is gone. The kernel
+// counts it in USER_HZ, 100 a second on Linux.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// After "pid (comm) ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+	// cmajflt utime stime ...
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.Atoi(fields[11])
+	stime, _ := strconv.Atoi(fields[12])
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -14,6 +13,8 @@ import (
 	"go.temporal.io/server/common/dynamicconfig"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/hello-cron/cronsource/internal/searchattr"
 )
 
 // registerTimeout bounds the registration of the search attributes in an existing namespace,
@@ -66,7 +67,7 @@ func registerSearchAttributes(addr string, namespaces []string, want map[string]
 		added = append(added, ns)
 	}
 	for _, ns := range added {
-		if err := awaitSearchAttributes(ctx, workflows, ns, slices.Sorted(maps.Keys(want))); err != nil {
+		if err := searchattr.AwaitUsable(ctx, workflows, ns, slices.Sorted(maps.Keys(want))); err != nil {
 			return err
 		}
 	}
@@ -74,24 +75,4 @@ func registerSearchAttributes(addr string, namespaces []string, want map[string]
 		time.Sleep(dynamicconfig.NamespaceCacheRefreshInterval.Get(dynamicconfig.NewNoopCollection())())
 	}
 	return nil
-}
-
-// awaitSearchAttributes polls until the frontend accepts a query on names in namespace ns.
-func awaitSearchAttributes(ctx context.Context, workflows workflowservice.WorkflowServiceClient, ns string, names []string) error {
-	conds := make([]string, len(names))
-	for i, name := range names {
-		conds[i] = name + " IS NULL"
-	}
-	query := strings.Join(conds, " OR ")
-	for {
-		_, err := workflows.CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: ns, Query: query})
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("search attributes of namespace %q: not usable within %v: %w", ns, registerTimeout, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

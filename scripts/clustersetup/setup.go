@@ -86,7 +86,7 @@ func setup(ctx context.Context, addrs []string, o options, log io.Writer) error 
 		fmt.Fprintf(log, "cluster-setup: added search attributes %s to namespace %s\n", strings.Join(added, ", "), o.namespace)
 	}
 	for i, c := range clients {
-		if err := awaitSearchAttributes(ctx, c.WorkflowService(), o.namespace); err != nil {
+		if err := searchattr.AwaitUsable(ctx, c.WorkflowService(), o.namespace, slices.Sorted(maps.Keys(searchattr.Types()))); err != nil {
 			return fmt.Errorf("node at %s: %w", addrs[i], err)
 		}
 	}
@@ -184,27 +184,6 @@ func untilNamespaceKnown(ctx context.Context, call func() error) error {
 		select {
 		case <-ctx.Done():
 			return err
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// awaitSearchAttributes polls until the frontend takes a query on our search attributes in ns,
-// which needs both the namespace and the attributes in its caches.
-func awaitSearchAttributes(ctx context.Context, svc workflowservice.WorkflowServiceClient, ns string) error {
-	var conds []string
-	for _, name := range slices.Sorted(maps.Keys(searchattr.Types())) {
-		conds = append(conds, name+" IS NULL")
-	}
-	query := strings.Join(conds, " OR ")
-	for {
-		_, err := svc.CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: ns, Query: query})
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("namespace %s and its search attributes not usable: %w", ns, err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

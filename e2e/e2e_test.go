@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -119,9 +120,20 @@ func stopProc(t *testing.T, cmd *exec.Cmd) {
 // startDevserver runs a devserver on a new file and returns its address.
 func startDevserver(t *testing.T) string {
 	t.Helper()
-	port := freePort(t)
-	startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", fmt.Sprint(port))
-	return fmt.Sprintf("127.0.0.1:%d", port)
+	dev := startProc(t, "devserver", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"), "--port", "0")
+	return readyAddress(t, dev)
+}
+
+// readyAddress waits for a devserver's ready line and returns the frontend's address from it:
+// with --port 0 the kernel picked the port.
+func readyAddress(t *testing.T, dev *exec.Cmd) string {
+	t.Helper()
+	line := waitOutput(t, dev, "devserver ready:")
+	m := regexp.MustCompile(`Temporal at (\S+),`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in the ready line %q", line)
+	}
+	return m[1]
 }
 
 // waitHTTP polls url until it answers status.

@@ -49,6 +49,7 @@ func TestBadInputExitsWithOneLine(t *testing.T) {
 		{"worker", nil, []string{"TEMPORAL_API_KEY=sekret\nkey"}, "TEMPORAL_API_KEY"},
 		{"starter", []string{"start", "--interval", "50ms"}, nil, "--interval"},
 		{"starter", []string{"start", "--sink", "nope"}, nil, "--sink"},
+		{"starter", []string{"start", "--reason", "later"}, nil, "--reason"},
 		{"starter", []string{"start", "--interval", "soon"}, nil, "--interval"},
 		{"starter", []string{"describe", "--output", "xml"}, nil, "--output"},
 		{"starter", []string{"start", "--cron", "61 * * * *"}, nil, "--cron"},

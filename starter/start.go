@@ -19,6 +19,8 @@ func newStartCommand(r *root) *cobra.Command {
 		sched                             scheduleFlags
 		cfg                               workflows.Config
 		mode, data, dataBase64, dataCType string
+		paused                            bool
+		pauseReason                       string
 	)
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -37,7 +39,14 @@ func newStartCommand(r *root) *cobra.Command {
 			if err := cfg.ValidateStart(time.Now()); err != nil {
 				return err
 			}
-			return r.startSource(cmd.Context(), id, cfg)
+			in := workflows.Input{Config: cfg}
+			switch {
+			case paused:
+				in.State = workflows.PausedAtStart(pauseReason)
+			case pauseReason != "":
+				return fmt.Errorf("invalid --reason %q: only applies with --paused", pauseReason)
+			}
+			return r.startSource(cmd.Context(), id, in)
 		},
 	}
 	fs := cmd.Flags()
@@ -52,6 +61,8 @@ func newStartCommand(r *root) *cobra.Command {
 	fs.StringVar(&dataBase64, "data-base64", "", "event payload, base64-encoded (instead of --data)")
 	fs.StringVar(&dataCType, "data-content-type", "", "media type of --data or --data-base64 (default application/json)")
 	fs.StringVar(&mode, "content-mode", string(contract.Binary), "binary or structured")
+	fs.BoolVar(&paused, "paused", false, "start the source paused: no tick is sent until resume, and the ticks due meanwhile follow --catchup")
+	fs.StringVar(&pauseReason, "reason", "", "with --paused: why, shown by describe and list (default \""+workflows.DefaultStartPausedReason+"\")")
 	fs.IntVar(&cfg.ContinueAsNewAfter, "continue-as-new-after", workflows.DefaultContinueAsNewAfter, "ticks per workflow run before it continues as new")
 	return cmd
 }
@@ -59,18 +70,18 @@ func newStartCommand(r *root) *cobra.Command {
 // startSource starts the source id with cfg, or finds it running and changes nothing. Temporal's
 // tools show the summary and details of the first run; every run shows the same summary line
 // in its current details.
-func (r *root) startSource(ctx context.Context, id string, cfg workflows.Config) error {
+func (r *root) startSource(ctx context.Context, id string, in workflows.Input) error {
 	c, err := r.dial(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	opts := workflows.StartOptions(id, r.conn.TaskQueue)
-	opts.StaticSummary, opts.StaticDetails = cfg.Summary(), cfg.Details()
-	if cfg.SearchAttributes = searchAttributesRegistered(ctx, c, r.conn.Namespace); cfg.SearchAttributes {
-		opts.TypedSearchAttributes = workflows.StartSearchAttributes(cfg)
+	opts.StaticSummary, opts.StaticDetails = in.Config.Summary(), in.Config.Details()
+	if in.Config.SearchAttributes = searchAttributesRegistered(ctx, c, r.conn.Namespace); in.Config.SearchAttributes {
+		opts.TypedSearchAttributes = workflows.StartSearchAttributes(in)
 	}
-	run, err := c.ExecuteWorkflow(ctx, opts, workflows.CronSource, workflows.Input{Config: cfg})
+	run, err := c.ExecuteWorkflow(ctx, opts, workflows.CronSource, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
 		fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, already.RunId)
@@ -79,7 +90,11 @@ func (r *root) startSource(ctx context.Context, id string, cfg workflows.Config)
 	if err != nil {
 		return fmt.Errorf("start source %q: %w", id, err)
 	}
-	fmt.Fprintf(r.stdout, "started source %q (run %s) %s\n", id, run.GetRunID(), cfg.Schedule())
+	state := ""
+	if in.State.Paused {
+		state = ", paused: resume starts it"
+	}
+	fmt.Fprintf(r.stdout, "started source %q (run %s) %s%s\n", id, run.GetRunID(), in.Config.Schedule(), state)
 	return nil
 }
 

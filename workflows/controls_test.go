@@ -332,3 +332,41 @@ func TestRejectedTickGoesToTheDeadLetterSink(t *testing.T) {
 		t.Errorf("state = %+v, want 1 rejected, 1 dead-lettered, sequence 3", next.State)
 	}
 }
+
+// TestStartPaused: a source started paused sends nothing until resume; the ticks due meanwhile
+// follow the catch-up policy, as after any pause, and the status shows why it is paused.
+func TestStartPaused(t *testing.T) {
+	tests := []struct {
+		policy CatchupPolicy
+		want   []sentTick
+	}{
+		// Interval 10 s, resumed at 35 s: ticks due at 10, 20 and 30 s came due while paused.
+		{CatchupAll, []sentTick{{1, s(10), s(35)}, {2, s(20), s(35)}, {3, s(30), s(35)}, {4, s(40), s(40)}}},
+		{CatchupLatest, []sentTick{{1, s(30), s(35)}, {2, s(40), s(40)}, {3, s(50), s(50)}, {4, s(60), s(60)}}},
+		{CatchupSkip, []sentTick{{1, s(40), s(40)}, {2, s(50), s(50)}, {3, s(60), s(60)}, {4, s(70), s(70)}}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.policy), func(t *testing.T) {
+			h := newHarness(t, answer{})
+			var before Status
+			h.env.RegisterDelayedCallback(func() {
+				v, err := h.env.QueryWorkflow(QueryStatus)
+				if err != nil {
+					t.Errorf("query: %v", err)
+					return
+				}
+				_ = v.Get(&before)
+			}, s(30))
+			resume := h.update(t, s(35), UpdateResume)
+			h.finish(t, Input{Config: Config{Interval: s(10), Catchup: tt.policy, MaxTicks: 4}, State: PausedAtStart("")})
+			if resume.rejected != nil || !resume.done || resume.err != nil {
+				t.Fatalf("resume: %+v", resume)
+			}
+			if !before.Paused || before.PauseReason != DefaultStartPausedReason || before.Sequence != 0 {
+				t.Errorf("status at 30 s: paused %v (%q), sequence %d; want paused (%q), 0",
+					before.Paused, before.PauseReason, before.Sequence, DefaultStartPausedReason)
+			}
+			checkSent(t, h.sent(), tt.want)
+		})
+	}
+}

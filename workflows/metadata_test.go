@@ -162,7 +162,7 @@ func TestSearchAttributesAreUpsertedOnlyWhenTheyChange(t *testing.T) {
 			c := cfg
 			c.SearchAttributes = tt.flag
 			if tt.started {
-				if err := h.env.SetTypedSearchAttributesOnStart(StartSearchAttributes(c)); err != nil {
+				if err := h.env.SetTypedSearchAttributesOnStart(StartSearchAttributes(Input{Config: c})); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -242,15 +242,16 @@ func TestSearchAttributeUpdates(t *testing.T) {
 
 func TestStartSearchAttributes(t *testing.T) {
 	tests := []struct {
-		cfg  Config
+		in   Input
 		want string
 	}{
-		{Config{Interval: s(1), Sink: "http://u:p4ss@sink"}, "CronSourcePaused=false CronSourceSchedule=every 1s CronSourceSink=http://u:xxxxx@sink"},
-		{Config{Cron: "@hourly"}, `CronSourcePaused=false CronSourceSchedule=on cron "@hourly" (UTC)`},
+		{Input{Config: Config{Interval: s(1), Sink: "http://u:p4ss@sink"}}, "CronSourcePaused=false CronSourceSchedule=every 1s CronSourceSink=http://u:xxxxx@sink"},
+		{Input{Config: Config{Cron: "@hourly"}}, `CronSourcePaused=false CronSourceSchedule=on cron "@hourly" (UTC)`},
+		{Input{Config: Config{Interval: s(1)}, State: PausedAtStart("")}, "CronSourcePaused=true CronSourceSchedule=every 1s"},
 	}
 	for _, tt := range tests {
-		if got := searchAttributesText(StartSearchAttributes(tt.cfg)); got != tt.want {
-			t.Errorf("StartSearchAttributes(%+v) = %s, want %s", tt.cfg, got, tt.want)
+		if got := searchAttributesText(StartSearchAttributes(tt.in)); got != tt.want {
+			t.Errorf("StartSearchAttributes(%+v) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"github.com/hello-cron/cronsource/internal/sinkref"
 )
 
-// StartSearchAttributes are the search attributes a source starts with: the same values the
-// running source keeps up to date when c.SearchAttributes.
-func StartSearchAttributes(c Config) temporal.SearchAttributes {
+// StartSearchAttributes are the search attributes a source starts with, from its input: the same
+// values the running source keeps up to date when in.Config.SearchAttributes.
+func StartSearchAttributes(in Input) temporal.SearchAttributes {
 	var set []temporal.SearchAttributeUpdate
-	for _, u := range searchAttributeUpdates(c.withDefaults(), false, nil) {
+	for _, u := range searchAttributeUpdates(in.Config.withDefaults(), in.State.Paused, nil) {
 		if !u.unset {
 			set = append(set, u.update)
 		}

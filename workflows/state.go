@@ -49,6 +49,19 @@ type State struct {
 	Abandoned int64 `json:",omitempty"`
 }
 
+// DefaultStartPausedReason is the pause reason of a source started paused without one.
+const DefaultStartPausedReason = "started paused"
+
+// PausedAtStart is the state of a source that starts paused, for its first run's input: it
+// sends no tick until it is resumed, and the ticks due meanwhile follow its catch-up policy, as
+// after any pause. An empty reason is DefaultStartPausedReason.
+func PausedAtStart(reason string) State {
+	if reason == "" {
+		reason = DefaultStartPausedReason
+	}
+	return State{Paused: true, PauseReason: reason}
+}
+
 // InFlight is a tick being delivered. Slot says it is a scheduled time, not a trigger.
 type InFlight struct {
 	Tick contract.Tick

@@ -52,9 +52,10 @@ faults:
 	@log=$$(mktemp); CGO_ENABLED=0 go test -count=1 -v -run 'TestFaults|TestJudge' ./e2e/ >$$log 2>&1; rc=$$?; \
 	grep -E 'verdict|_test.go|^(---|ok|FAIL|panic)' $$log; rm -f $$log; exit $$rc
 
-# The benchmarks against the baselines, about 30 minutes; prints a table and writes
-# bench/results/<date>.json. BENCH_FLAGS="--sizes 50 --measure 10s" for a quick look.
-bench: build
+# The benchmarks against the baselines, on the devserver and on the local two-node cluster
+# (scripts/cluster.sh), about 50 minutes; prints a table and writes bench/results/<date>.json.
+# BENCH_FLAGS="--sizes 50 --measure 10s" for a quick look.
+bench: build cluster-bin
 	CGO_ENABLED=0 go run ./bench $(BENCH_FLAGS)
 
 lint:

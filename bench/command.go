@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,31 +16,42 @@ import (
 )
 
 type options struct {
-	only       []string
-	systems    []string
-	timerShift string
-	binDir     string
-	sizes      []int
-	warmup     time.Duration
-	measure    time.Duration
-	out        string
+	only          []string
+	clusterScript string
+	systems       []string
+	timerShift    string
+	binDir        string
+	sizes         []int
+	warmup        time.Duration
+	measure       time.Duration
+	out           string
+	// clusterNotes describe the clusters the run used, once each, for the report's notes.
+	clusterNotes []string
 }
 
 // report is everything one run measured; it is written as JSON.
 type report struct {
-	Date      string         `json:"date"`
-	Host      string         `json:"host"`
-	Load      []loadResult   `json:"load"`
-	History   *historyResult `json:"history,omitempty"`
-	Recovery  []recovery     `json:"recovery,omitempty"`
-	Footprint []footprint    `json:"footprint,omitempty"`
-	Errors    []string       `json:"errors,omitempty"`
+	Date    string         `json:"date"`
+	Host    string         `json:"host"`
+	Load    []loadResult   `json:"load"`
+	History *historyResult `json:"history,omitempty"`
+	// ClusterHistory is the history cost measured on each cluster system that ran.
+	ClusterHistory []*historyResult `json:"clusterHistory,omitempty"`
+	Recovery       []recovery       `json:"recovery,omitempty"`
+	Footprint      []footprint      `json:"footprint,omitempty"`
+	Errors         []string         `json:"errors,omitempty"`
 	// Notes say which runs were left out, and why.
 	Notes []string `json:"notes,omitempty"`
 }
 
-// systems are the names --systems accepts, in the default order.
-func systems() []string { return []string{"ours", "stock", "classic", "schedules", "ticker"} }
+// systems are the systems run by default, in order.
+func systems() []string {
+	return []string{"ours", "cluster", "stock", "classic", "schedules", "ticker"}
+}
+
+// allSystems are the names --systems accepts: the default ones, and cluster-stock (the local
+// cluster with Temporal's stock dynamic config).
+func allSystems() []string { return append(systems(), "cluster-stock") }
 
 func newCommand() *cobra.Command {
 	var o options
@@ -57,8 +69,8 @@ func newCommand() *cobra.Command {
 				return fmt.Errorf("invalid --sizes: give at least one")
 			}
 			for _, name := range o.systems {
-				if !slices.Contains(systems(), name) {
-					return fmt.Errorf("invalid --systems %q: must be among %s", name, strings.Join(systems(), ", "))
+				if !slices.Contains(allSystems(), name) {
+					return fmt.Errorf("invalid --systems %q: must be among %s", name, strings.Join(allSystems(), ", "))
 				}
 			}
 			return o.run(cmd.Context(), cmd.OutOrStdout())
@@ -66,7 +78,10 @@ func newCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all)")
-	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load: "+strings.Join(systems(), ", "))
+	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load, among "+strings.Join(allSystems(), ", ")+
+		" (cluster: our worker on scripts/cluster.sh's local cluster with our dynamic config; cluster-stock: with Temporal's)")
+	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
+		"the script that runs the local cluster of the cluster systems (CLUSTER_NODES and CLUSTER_SHARDS pass through to it)")
 	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for the ours and schedules runs (default: its own)")
 	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
 	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
@@ -90,6 +105,7 @@ func (o *options) run(ctx context.Context, stdout io.Writer) error {
 	}
 	// A failure from here on still leaves the figures above to print.
 	o.runExtras(ctx, rec, &rep)
+	rep.Notes = append(rep.Notes, o.clusterNotes...)
 	return o.writeReport(stdout, rep)
 }
 
@@ -115,10 +131,16 @@ func (o *options) loadRuns() []loadRun {
 }
 
 // runLoads runs every load scenario on every system, adding the results to rep, or a note
-// for a run that a system cannot do. The first failure ends the benchmark.
+// for a run that a system cannot do. A cluster that does not come up (no PostgreSQL on the
+// machine, say) is noted and left out of the runs that follow; any other failure ends the
+// benchmark.
 func (o *options) runLoads(ctx context.Context, rec *recorder, rep *report) error {
+	down := map[string]bool{}
 	for _, r := range o.loadRuns() {
 		for _, name := range o.systems {
+			if down[name] {
+				continue
+			}
 			if name == "schedules" {
 				if err := scheduleInterval(r.interval); err != nil {
 					note := fmt.Sprintf("%s, %d sources every %v, not run on schedules: %v", r.scenario, r.n, r.interval, err)
@@ -128,6 +150,14 @@ func (o *options) runLoads(ctx context.Context, rec *recorder, rep *report) erro
 				}
 			}
 			res, err := o.runLoadOn(ctx, rec, r, name)
+			var notUp *clusterNotUp
+			if errors.As(err, &notUp) && ctx.Err() == nil {
+				note := fmt.Sprintf("%s not run from %s, %d sources every %v on: %v", name, r.scenario, r.n, r.interval, err)
+				progress("%s", note)
+				rep.Notes = append(rep.Notes, note)
+				down[name] = true
+				continue
+			}
 			if err != nil {
 				return err
 			}
@@ -160,6 +190,18 @@ func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
 		progress("history cost")
 		if rep.History, err = o.history(ctx, rec); err != nil {
 			rep.Errors = append(rep.Errors, "history: "+err.Error())
+		}
+		for _, name := range o.systems {
+			if !isCluster(name) {
+				continue
+			}
+			progress("history cost on %s", name)
+			h, err := o.clusterHistory(ctx, rec, name)
+			if err != nil {
+				rep.Errors = append(rep.Errors, "history on "+name+": "+err.Error())
+				continue
+			}
+			rep.ClusterHistory = append(rep.ClusterHistory, h)
 		}
 	}
 	if o.wants("recovery") {
@@ -209,6 +251,16 @@ func (o *options) wants(scenario string) bool {
 // system starts a fresh system of the given name, posting to sinkURL.
 func (o *options) system(ctx context.Context, name, sinkURL string) (system, error) {
 	switch name {
+	case "cluster", "cluster-stock":
+		c, err := startCluster(ctx, o.clusterScript, o.binDir, sinkURL, clusterSystems[name])
+		if err != nil {
+			return nil, err
+		}
+		if note := clusterNote(name, c); !slices.Contains(o.clusterNotes, note) {
+			progress("%s", note)
+			o.clusterNotes = append(o.clusterNotes, note)
+		}
+		return c, nil
 	case "ticker":
 		return newTicker(sinkURL), nil
 	case "classic":

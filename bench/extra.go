@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"sort"
-	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -18,6 +14,8 @@ import (
 
 // historyResult is what one run of a source costs in Temporal history.
 type historyResult struct {
+	// System is the cluster system measured; empty for the devserver.
+	System         string  `json:"system,omitempty"`
 	TicksPerRun    int     `json:"ticksPerRun"`
 	EventsAtCAN    int     `json:"historyEventsAtContinueAsNew"`
 	EventsPerTick  float64 `json:"historyEventsPerTick"`
@@ -25,16 +23,36 @@ type historyResult struct {
 	DefaultCANSize int     `json:"historyEventsAtDefaultContinueAsNewExtrapolated"`
 }
 
-// history runs one source at 100 ms that continues as new every 50 ticks, and counts the events
-// of its first run.
+// history runs one source at 100 ms that continues as new every 50 ticks on the devserver, and
+// counts the events of its first run.
 func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, error) {
-	const ticks = 50
 	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
-	run, err := s.client.ExecuteWorkflow(ctx, workflows.StartOptions("bench-history", "hello-cron"),
+	return historyOn(ctx, s.client)
+}
+
+// clusterHistory measures the history cost as history does, on a fresh cluster of the given
+// --systems name.
+func (o *options) clusterHistory(ctx context.Context, rec *recorder, name string) (*historyResult, error) {
+	c, err := startCluster(ctx, o.clusterScript, o.binDir, rec.url, clusterSystems[name])
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	h, err := historyOn(ctx, c.client)
+	if h != nil {
+		h.System = name
+	}
+	return h, err
+}
+
+// historyOn runs the history source on the server c talks to, and counts its first run's events.
+func historyOn(ctx context.Context, c client.Client) (*historyResult, error) {
+	const ticks = 50
+	run, err := c.ExecuteWorkflow(ctx, workflows.StartOptions("bench-history", "hello-cron"),
 		workflows.CronSource, workflows.Input{Config: workflows.Config{Interval: 100 * time.Millisecond, ContinueAsNewAfter: ticks,
 			// Once the worker polls: ticks caught up back to back would cost less than ticks on time.
 			StartAt: time.Now().Add(3 * time.Second).Truncate(time.Second)}})
@@ -43,7 +61,7 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		h, closed, err := readHistory(ctx, s.client, run.GetID(), run.GetRunID())
+		h, closed, err := readHistory(ctx, c, run.GetID(), run.GetRunID())
 		if err != nil {
 			return nil, err
 		}
@@ -179,98 +197,3 @@ func (o *options) footprint(ctx context.Context, rec *recorder) ([]footprint, er
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func printReport(w io.Writer, rep report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tsystem\tsources\tinterval\toffered/s\tdelivered/s\tdelivered\tp50 ms\tp99 ms\tmax ms\tCPU ms/tick\tRSS MiB\t")
-	for _, r := range rep.Load {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f%%\t%.0f\t%.0f\t%.0f\t%.2f\t%s\t\n", r.Scenario, r.System, r.Sources, r.Interval,
-			r.OfferedPerSec, r.DeliveredPerSec, 100*r.Window.Ratio, r.Window.P50, r.Window.P99, r.Window.Max, r.CPUPerTickMs, rssText(r.RSSMiB))
-	}
-	_ = tw.Flush()
-	for _, line := range capacitySummary(rep.Load) {
-		fmt.Fprintln(w, line)
-	}
-	if h := rep.History; h != nil {
-		fmt.Fprintf(w, "\nhistory: %.1f events per tick (%.1f steady), %d events at continue-as-new after %d ticks (~%d extrapolated to the default %d)\n",
-			h.EventsPerTick, h.SteadyPerTick, h.EventsAtCAN, h.TicksPerRun, h.DefaultCANSize, workflows.DefaultContinueAsNewAfter)
-	}
-	for _, r := range rep.Recovery {
-		fmt.Fprintf(w, "recovery after %s: first event %.0f ms, all %d sources %.0f ms after the new worker started (%d not back)\n",
-			r.Signal, r.FirstMs, r.Sources, r.AllMs, r.MissingLeft)
-	}
-	for _, f := range rep.Footprint {
-		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
-	}
-}
-
-// sustainRatio is the share of offered ticks a system must deliver for it to sustain a load.
-const sustainRatio = 0.99
-
-// capacitySummary sums up the capacity runs by system: the most sources each sustained (delivered
-// at least 99% of the offered ticks) and the most ticks per second it delivered in any run, then
-// ours against each other system on both.
-func capacitySummary(load []loadResult) []string {
-	type best struct {
-		sustained int
-		peak      float64
-	}
-	var order []string
-	bests := map[string]*best{}
-	for _, r := range load {
-		if r.Scenario != "capacity" {
-			continue
-		}
-		b, ok := bests[r.System]
-		if !ok {
-			b = &best{}
-			bests[r.System] = b
-			order = append(order, r.System)
-		}
-		if r.Window.Ratio >= sustainRatio {
-			b.sustained = max(b.sustained, r.Sources)
-		}
-		b.peak = max(b.peak, r.DeliveredPerSec)
-	}
-	if len(order) == 0 {
-		return nil
-	}
-	lines := []string{""}
-	for _, name := range order {
-		b := bests[name]
-		sustained := "no size run"
-		if b.sustained > 0 {
-			sustained = fmt.Sprintf("%d sources", b.sustained)
-		}
-		lines = append(lines, fmt.Sprintf("capacity %s: sustained %s (>= %.0f%% delivered), at most %.1f ticks/s delivered",
-			name, sustained, 100*sustainRatio, b.peak))
-	}
-	if ours, ok := bests["ours"]; ok {
-		for _, name := range order {
-			if b := bests[name]; name != "ours" && b.peak > 0 {
-				sustained := "-"
-				if b.sustained > 0 {
-					sustained = fmt.Sprintf("%.1fx", float64(ours.sustained)/float64(b.sustained))
-				}
-				lines = append(lines, fmt.Sprintf("ours against %s: %s the sources sustained, %.1fx the most ticks/s", name, sustained, ours.peak/b.peak))
-			}
-		}
-	}
-	return lines
-}
-
-func rssText(m map[string]float64) string {
-	if len(m) == 0 {
-		return "-"
-	}
-	var names []string
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var parts []string
-	for _, k := range names {
-		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
-}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/hello-cron/cronsource/activities"
@@ -22,8 +23,8 @@ import (
 type system interface {
 	// start begins n sources at interval; source i's first tick is due at first + i × interval / n.
 	start(ctx context.Context, n int, interval time.Duration, first time.Time) error
-	// cpu is the CPU time the system has used so far.
-	cpu() time.Duration
+	// cpu is the CPU time each of the system's processes has used so far, by name.
+	cpu() map[string]time.Duration
 	// rss is the resident memory of its processes, by name.
 	rss() map[string]float64
 	close()
@@ -33,10 +34,15 @@ type system interface {
 type ours struct{ *stack }
 
 func (o ours) start(ctx context.Context, n int, interval time.Duration, first time.Time) error {
+	return startSources(ctx, o.client, n, interval, first)
+}
+
+// startSources starts n CronSource workflows at interval, spread evenly over it from first.
+func startSources(ctx context.Context, c client.Client, n int, interval time.Duration, first time.Time) error {
 	for i := range n {
 		cfg := workflows.Config{Interval: interval, Source: fmt.Sprintf("urn:bench:%d", i),
 			StartAt: first.Add(time.Duration(i) * interval / time.Duration(n))}
-		_, err := o.client.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("bench-%d", i), "hello-cron"),
+		_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("bench-%d", i), "hello-cron"),
 			workflows.CronSource, workflows.Input{Config: cfg})
 		if err != nil {
 			return fmt.Errorf("start source %d: %w", i, err)
@@ -91,7 +97,11 @@ func (t *ticker) run(ctx context.Context, i int, due time.Time, interval time.Du
 	}
 }
 
-func (t *ticker) cpu() time.Duration {
+// cpu is the whole benchmark process's, sink included: the ticker runs inside it.
+func (t *ticker) cpu() map[string]time.Duration { return map[string]time.Duration{"bench": selfCPU()} }
+
+// selfCPU is the benchmark process's own CPU time so far.
+func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -108,22 +118,33 @@ func (t *ticker) close() {
 
 // loadResult is one capacity or precision run.
 type loadResult struct {
-	Scenario        string             `json:"scenario"`
-	System          string             `json:"system"`
-	Sources         int                `json:"sources"`
-	Interval        string             `json:"interval"`
-	Seconds         float64            `json:"seconds"`
-	OfferedPerSec   float64            `json:"offeredPerSec"`
-	DeliveredPerSec float64            `json:"deliveredPerSec"`
-	Window          window             `json:"window"`
-	CPUPerTickMs    float64            `json:"cpuPerTickMs"`
-	RSSMiB          map[string]float64 `json:"rssMiB,omitempty"`
+	Scenario        string  `json:"scenario"`
+	System          string  `json:"system"`
+	Sources         int     `json:"sources"`
+	Interval        string  `json:"interval"`
+	Seconds         float64 `json:"seconds"`
+	OfferedPerSec   float64 `json:"offeredPerSec"`
+	DeliveredPerSec float64 `json:"deliveredPerSec"`
+	Window          window  `json:"window"`
+	// CPUPerTickMs is the system's CPU time per delivered tick, all its processes together;
+	// CPUPerTickMsBy splits it by process (for the cluster: node1, node2, postgres, worker).
+	CPUPerTickMs   float64            `json:"cpuPerTickMs"`
+	CPUPerTickMsBy map[string]float64 `json:"cpuPerTickMsBy,omitempty"`
+	// BenchCPUPerTickMs is the benchmark process's own (the sink and the load generator), which
+	// shares the machine's cores with the system.
+	BenchCPUPerTickMs float64            `json:"benchCpuPerTickMs"`
+	RSSMiB            map[string]float64 `json:"rssMiB,omitempty"`
+	// LoadAverage is the machine's one-minute load average before the run: other work on a
+	// shared machine shows here.
+	LoadAverage float64 `json:"loadAverage1m"`
 }
 
 // runLoad drives n sources at interval on sys for measure, after warmup, and judges the ticks
 // scheduled in the measured window.
 func runLoad(ctx context.Context, rec *recorder, sys system, scenario, name string, n int, interval, warmup, measure time.Duration) (loadResult, error) {
 	rec.reset()
+	loadAvg := loadAverage()
+	progress("load average %.2f", loadAvg)
 	first := time.Now().Add(2*time.Second + time.Duration(n)*10*time.Millisecond).Truncate(time.Second)
 	if err := sys.start(ctx, n, interval, first); err != nil {
 		return loadResult{}, err
@@ -133,11 +154,11 @@ func runLoad(ctx context.Context, rec *recorder, sys system, scenario, name stri
 	if err := sleepUntil(ctx, from); err != nil {
 		return loadResult{}, err
 	}
-	cpu0 := sys.cpu()
+	cpu0, bench0 := sys.cpu(), selfCPU()
 	if err := sleepUntil(ctx, to); err != nil {
 		return loadResult{}, err
 	}
-	cpu := sys.cpu() - cpu0
+	cpu, bench := cpuDelta(cpu0, sys.cpu()), selfCPU()-bench0
 	rss := sys.rss()
 	const grace = 2 * time.Second
 	if err := sleepUntil(ctx, to.Add(grace)); err != nil {
@@ -147,11 +168,39 @@ func runLoad(ctx context.Context, rec *recorder, sys system, scenario, name stri
 	w := summarize(rec.snapshot(), from, to, grace, offered)
 	r := loadResult{Scenario: scenario, System: name, Sources: n, Interval: interval.String(), Seconds: measure.Seconds(),
 		OfferedPerSec: float64(offered) / measure.Seconds(), DeliveredPerSec: float64(w.Delivered) / measure.Seconds(),
-		Window: w, RSSMiB: rss}
+		Window: w, RSSMiB: rss, LoadAverage: loadAvg}
+	r.CPUPerTickMs, r.CPUPerTickMsBy = perTick(cpu, w.Delivered)
 	if w.Delivered > 0 {
-		r.CPUPerTickMs = float64(cpu) / float64(time.Millisecond) / float64(w.Delivered)
+		r.BenchCPUPerTickMs = ms(bench) / float64(w.Delivered)
 	}
 	return r, nil
+}
+
+// cpuDelta is the CPU time each process used between two readings.
+func cpuDelta(before, after map[string]time.Duration) map[string]time.Duration {
+	d := make(map[string]time.Duration, len(after))
+	for name, t := range after {
+		d[name] = t - before[name]
+	}
+	return d
+}
+
+// perTick divides the CPU time of each process, and of all of them, by the ticks delivered:
+// milliseconds per tick, zero when none was delivered. A system of one process has no split.
+func perTick(cpu map[string]time.Duration, ticks int) (float64, map[string]float64) {
+	if ticks <= 0 {
+		return 0, nil
+	}
+	var total time.Duration
+	by := make(map[string]float64, len(cpu))
+	for name, t := range cpu {
+		total += t
+		by[name] = ms(t) / float64(ticks)
+	}
+	if len(by) < 2 {
+		by = nil
+	}
+	return ms(total) / float64(ticks), by
 }
 
 func sleepUntil(ctx context.Context, t time.Time) error {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -47,33 +46,10 @@ func (p *proc) stop(sig syscall.Signal) {
 }
 
 // cpu is the process's user plus system CPU time so far.
-func (p *proc) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
-	utime, _ := strconv.ParseInt(fields[11], 10, 64)
-	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	const clockTicks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / clockTicks
-}
+func (p *proc) cpu() time.Duration { return pidCPU(p.cmd.Process.Pid) }
 
 // rssMiB is the process's resident set size.
-func (p *proc) rssMiB() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func (p *proc) rssMiB() float64 { return pidRSSMiB(p.cmd.Process.Pid) }
 
 // stack is a devserver on a fresh file and a worker posting to sink: our worker, or the bench's
 // own worker of the Schedules baseline.
@@ -159,8 +135,10 @@ func (s *stack) startWorker() error {
 	return err
 }
 
-// cpu is the devserver's and the worker's CPU time so far.
-func (s *stack) cpu() time.Duration { return s.dev.cpu() + s.worker.cpu() }
+// cpu is the devserver's and the worker's CPU time so far, by process.
+func (s *stack) cpu() map[string]time.Duration {
+	return map[string]time.Duration{"devserver": s.dev.cpu(), "worker": s.worker.cpu()}
+}
 
 // rss is the resident memory of the devserver and the worker.
 func (s *stack) rss() map[string]float64 {

@@ -62,6 +62,8 @@ func TestDeadLetter(t *testing.T) {
 				"team": "platform", KnativeErrorCodeExtension: "999", KnativeErrorDataExtension: "b3ZlcnJpZGU="})
 			tk := tick()
 			tk.ContentMode = tt.mode
+			// So do the source's own extensions.
+			tk.Extensions = map[string]string{KnativeErrorDestExtension: "http://source.test/", KnativeErrorDataExtension: "c291cmNl"}
 			receipt, err := deadLetter(t, a, contract.DeadLetterRequest{Tick: tk, Sink: dls.URL, Rejection: tt.rejection})
 			if tt.want != "delivered" {
 				var appErr *temporal.ApplicationError

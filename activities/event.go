@@ -18,17 +18,23 @@ type Data struct {
 }
 
 // NewEvent builds the CloudEvent of tick t, with its Data (which must pass contract.CheckData)
-// or the default payload. overrides are extensions from K_CE_OVERRIDES; they are set first, so
-// no override can replace an attribute of the tick.
+// or the default payload. overrides are extensions from K_CE_OVERRIDES. They are set first,
+// then the source's own extensions (t.Extensions), which win over them, then the tick's own
+// attributes, so that neither can replace one of those.
 func NewEvent(t contract.Tick, overrides map[string]string) (cloudevents.Event, error) {
 	e := cloudevents.NewEvent(cloudevents.VersionV1)
-	for name, value := range overrides {
-		e.SetExtension(name, value)
+	for _, ext := range []map[string]string{overrides, t.Extensions} {
+		for name, value := range ext {
+			e.SetExtension(name, value)
+		}
 	}
 	e.SetID(t.ID)
 	e.SetType(t.Type)
 	e.SetSource(t.Source)
 	e.SetTime(t.Time)
+	if t.Subject != "" {
+		e.SetSubject(t.Subject)
+	}
 	e.SetExtension(SequenceExtension, FormatSequence(t.Sequence))
 	data, contentType, err := payload(t)
 	if err != nil {

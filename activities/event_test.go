@@ -192,3 +192,58 @@ func TestFormatSequence(t *testing.T) {
 		}
 	}
 }
+
+// TestNewEventAttributes: the source's own extensions win over K_CE_OVERRIDES, neither replaces
+// the sequence, and the subject is set when the source has one. (ceext.CheckName keeps the
+// CloudEvents attributes, id, subject and the rest, out of both, and the SDK refuses them too.)
+func TestNewEventAttributes(t *testing.T) {
+	tests := []struct {
+		name       string
+		overrides  map[string]string
+		extensions map[string]string
+		subject    string
+		want       map[string]string // extension values; "" means absent
+		wantSubj   string
+	}{
+		{name: "neither", want: map[string]string{"team": "", "region": ""}},
+		{name: "override only", overrides: map[string]string{"team": "platform"}, want: map[string]string{"team": "platform"}},
+		{name: "source extension only", extensions: map[string]string{"team": "payments"}, want: map[string]string{"team": "payments"}},
+		{name: "source extension wins over the override",
+			overrides:  map[string]string{"team": "platform", "region": "eu"},
+			extensions: map[string]string{"team": "payments"},
+			want:       map[string]string{"team": "payments", "region": "eu"}},
+		{name: "neither replaces the sequence",
+			overrides:  map[string]string{SequenceExtension: "1"},
+			extensions: map[string]string{SequenceExtension: "2"},
+			want:       map[string]string{SequenceExtension: "0000000000000000003"}},
+		{name: "subject", subject: "hello", wantSubj: "hello"},
+		{name: "subject with extensions", overrides: map[string]string{"region": "eu"}, extensions: map[string]string{"team": "payments"},
+			subject: "hello", want: map[string]string{"team": "payments", "region": "eu"}, wantSubj: "hello"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tk := tick()
+			tk.Extensions, tk.Subject = tt.extensions, tt.subject
+			e, err := NewEvent(tk, tt.overrides)
+			if err != nil {
+				t.Fatalf("NewEvent: %v", err)
+			}
+			if e.ID() != tk.ID || e.Source() != tk.Source || e.Type() != tk.Type || !e.Time().Equal(tk.Time) {
+				t.Errorf("event %s; want the tick's id, source, type and time", e)
+			}
+			if e.Subject() != tt.wantSubj {
+				t.Errorf("subject = %q, want %q", e.Subject(), tt.wantSubj)
+			}
+			ext := e.Extensions()
+			for name, want := range tt.want {
+				got, ok := ext[name]
+				switch {
+				case want == "" && ok:
+					t.Errorf("extension %s = %v, want it absent", name, got)
+				case want != "" && got != want:
+					t.Errorf("extension %s = %v, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}

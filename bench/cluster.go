@@ -38,12 +38,12 @@ type clusterStack struct {
 	client   client.Client
 }
 
-// clusterSystems are the --systems names that run on the local cluster, and whether each runs
-// Temporal's stock dynamic config (an empty file) instead of ours (deploy/temporal).
-var clusterSystems = map[string]bool{"cluster": false, "cluster-stock": true}
-
 // isCluster says whether a --systems name runs on the local cluster.
-func isCluster(name string) bool { _, ok := clusterSystems[name]; return ok }
+func isCluster(name string) bool { return name == "cluster" || name == "cluster-stock" }
+
+// stockConfig says whether a cluster system runs Temporal's stock dynamic config (an empty file)
+// instead of ours (deploy/temporal).
+func stockConfig(name string) bool { return name == "cluster-stock" }
 
 // startCluster brings up a cluster in a fresh folder with scripts/cluster.sh, and our worker
 // posting to sink.
@@ -152,10 +152,9 @@ func (c *clusterStack) run(ctx context.Context, args ...string) ([]byte, error) 
 	return stdout.Bytes(), nil
 }
 
-var nodeLine = regexp.MustCompile(`^node([1-9])=(\S+)$`)
-
 // parseNodes reads the node<N>=<address> lines that `cluster.sh up` prints, in node order.
 func parseNodes(out []byte) ([]string, error) {
+	nodeLine := regexp.MustCompile(`^node([1-9])=(\S+)$`)
 	byNode := map[int]string{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -232,7 +231,7 @@ func (c *clusterStack) close() {
 // clusterNote describes the cluster a run used, for the report's notes.
 func clusterNote(name string, c *clusterStack) string {
 	config := "our dynamic config (deploy/temporal/dynamicconfig.yaml)"
-	if clusterSystems[name] {
+	if stockConfig(name) {
 		config = "Temporal's stock dynamic config (an empty file)"
 	}
 	return fmt.Sprintf("%s: scripts/cluster.sh, %d nodes (every service in each), %d history shards, PostgreSQL, %s; worker and client on node 1",

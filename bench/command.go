@@ -252,7 +252,7 @@ func (o *options) wants(scenario string) bool {
 func (o *options) system(ctx context.Context, name, sinkURL string) (system, error) {
 	switch name {
 	case "cluster", "cluster-stock":
-		c, err := startCluster(ctx, o.clusterScript, o.binDir, sinkURL, clusterSystems[name])
+		c, err := startCluster(ctx, o.clusterScript, o.binDir, sinkURL, stockConfig(name))
 		if err != nil {
 			return nil, err
 		}

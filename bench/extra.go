@@ -37,7 +37,7 @@ func (o *options) history(ctx context.Context, rec *recorder) (*historyResult, e
 // clusterHistory measures the history cost as history does, on a fresh cluster of the given
 // --systems name.
 func (o *options) clusterHistory(ctx context.Context, rec *recorder, name string) (*historyResult, error) {
-	c, err := startCluster(ctx, o.clusterScript, o.binDir, rec.url, clusterSystems[name])
+	c, err := startCluster(ctx, o.clusterScript, o.binDir, rec.url, stockConfig(name))
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/hello-cron/cronsource/internal/ceext"
 	"github.com/hello-cron/cronsource/internal/envflag"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/internal/sinkref"
@@ -26,6 +28,9 @@ type scheduleFlags struct {
 	allowedSinks  string
 	eventType     string
 	source        string
+	subject       string
+	extensions    []string // name=value, as given
+	clearExt      bool     // update only
 }
 
 func (f *scheduleFlags) add(fs *pflag.FlagSet) {
@@ -43,16 +48,54 @@ func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	envflag.Bind(fs, "allowed-sinks", "ALLOWED_SINKS")
 	fs.StringVar(&f.eventType, "type", workflows.DefaultType, "CloudEvent type")
 	fs.StringVar(&f.source, "source", workflows.DefaultSource, "CloudEvent source")
+	fs.StringVar(&f.subject, "subject", "", `CloudEvent subject of every event ("": none)`)
+	fs.StringArrayVar(&f.extensions, "extension", nil,
+		"CloudEvent extension attribute name=value, repeatable; names use a-z and 0-9 and win over the worker's K_CE_OVERRIDES")
+}
+
+// addUpdate adds the flags that only `update` has.
+func (f *scheduleFlags) addUpdate(fs *pflag.FlagSet) {
+	f.add(fs)
+	fs.BoolVar(&f.clearExt, "clear-extensions", false, "remove all of the source's extension attributes (--extension replaces them all)")
+}
+
+// extensionMap parses --extension: name=value pairs with distinct names that ceext.CheckName
+// accepts. None gives nil.
+func (f *scheduleFlags) extensionMap() (map[string]string, error) {
+	var ext map[string]string
+	for _, pair := range f.extensions {
+		name, value, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, fmt.Errorf("invalid --extension %q: must be name=value", pair)
+		}
+		if err := ceext.CheckName(name); err != nil {
+			return nil, fmt.Errorf("invalid --extension %q: %w", pair, err)
+		}
+		if _, dup := ext[name]; dup {
+			return nil, fmt.Errorf("invalid --extension %q: %s is given twice", pair, name)
+		}
+		if ext == nil {
+			ext = map[string]string{}
+		}
+		ext[name] = value
+	}
+	return ext, nil
 }
 
 // config fills c from every flag, for `start`. --cron replaces the default --interval.
-func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) {
+func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) error {
+	ext, err := f.extensionMap()
+	if err != nil {
+		return err
+	}
+	c.Extensions, c.Subject = ext, f.subject
 	c.Interval, c.Cron, c.Timezone, c.Jitter = f.interval, f.cron, f.timezone, f.jitter
 	if f.cron != "" && !fs.Changed("interval") {
 		c.Interval = 0
 	}
 	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
 	c.Sink, c.SinkCredential, c.Type, c.Source = f.sink, f.credential, f.eventType, f.source
+	return nil
 }
 
 // patch has the flags that were given, for `update`.
@@ -73,13 +116,27 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 		"sink-credential": func() { p.SinkCredential = &f.credential },
 		"type":            func() { p.Type = &f.eventType },
 		"source":          func() { p.Source = &f.source },
+		"subject":         func() { p.Subject = &f.subject },
 	} {
 		if fs.Changed(name) {
 			set()
 		}
 	}
+	switch {
+	case fs.Changed("extension") && f.clearExt:
+		return p, fmt.Errorf("invalid --clear-extensions: cannot be used with --extension, which replaces them all")
+	case fs.Changed("extension"):
+		ext, err := f.extensionMap()
+		if err != nil {
+			return p, err
+		}
+		p.Extensions = &ext
+	case f.clearExt:
+		p.Extensions = &map[string]string{}
+	}
 	if p.Empty() {
-		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, --sink, --sink-credential, --type, --source")
+		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, " +
+			"--sink, --sink-credential, --type, --source, --subject, --extension, --clear-extensions")
 	}
 	return p, nil
 }

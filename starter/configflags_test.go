@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -64,6 +65,31 @@ func TestSinkFlagsAreCheckedBeforeDialling(t *testing.T) {
 			wantErr: `invalid --sink-credential "Broker_1": must be a credential name`},
 		{name: "bad dead-letter sink credential", args: []string{"start", "--dead-letter-sink-credential", "../etc"},
 			wantErr: `invalid --dead-letter-sink-credential "../etc": must be a credential name`},
+		{name: "extensions", args: []string{"start", "--extension", "team=payments", "--extension", "region=", "--subject", "hello"},
+			wantErr: dialling},
+		{name: "update extensions", args: []string{"update", "--extension", "team=billing"}, wantErr: dialling},
+		{name: "clear extensions", args: []string{"update", "--clear-extensions"}, wantErr: dialling},
+		{name: "clear the subject", args: []string{"update", "--subject", ""}, wantErr: dialling},
+		{name: "extension name with capitals", args: []string{"start", "--extension", "Team=payments"},
+			wantErr: `invalid --extension "Team=payments": names may only use a-z and 0-9`},
+		{name: "extension name with a dash", args: []string{"update", "--extension", "my-team=payments"},
+			wantErr: `invalid --extension "my-team=payments": names may only use a-z and 0-9`},
+		{name: "extension without a value", args: []string{"start", "--extension", "team"},
+			wantErr: `invalid --extension "team": must be name=value`},
+		{name: "empty extension", args: []string{"update", "--extension", ""},
+			wantErr: `invalid --extension "": must be name=value`},
+		{name: "extension replacing the id", args: []string{"start", "--extension", "id=1"},
+			wantErr: `invalid --extension "id=1": would replace an attribute the source sets`},
+		{name: "extension replacing the subject", args: []string{"update", "--extension", "subject=x"},
+			wantErr: `invalid --extension "subject=x": would replace an attribute the source sets`},
+		{name: "extension replacing the sequence", args: []string{"start", "--extension", "sequence=7"},
+			wantErr: `invalid --extension "sequence=7": would replace an attribute the source sets`},
+		{name: "extension given twice", args: []string{"start", "--extension", "team=a", "--extension", "team=b"},
+			wantErr: `invalid --extension "team=b": team is given twice`},
+		{name: "clear and set extensions", args: []string{"update", "--clear-extensions", "--extension", "team=a"},
+			wantErr: `invalid --clear-extensions: cannot be used with --extension`},
+		{name: "clear extensions on start", args: []string{"start", "--clear-extensions"},
+			wantErr: `unknown flag: --clear-extensions`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +133,9 @@ func TestSinkCredentialFlag(t *testing.T) {
 				t.Fatal(err)
 			}
 			var cfg workflows.Config
-			f.config(fs, &cfg)
+			if err := f.config(fs, &cfg); err != nil {
+				t.Fatal(err)
+			}
 			if cfg.SinkCredential != tt.wantConfig {
 				t.Errorf("start: SinkCredential %q, want %q", cfg.SinkCredential, tt.wantConfig)
 			}
@@ -123,6 +151,63 @@ func TestSinkCredentialFlag(t *testing.T) {
 			}
 			if got := p.Apply(workflows.Config{SinkCredential: "old"}).SinkCredential; got != tt.wantAfter {
 				t.Errorf("after the update: SinkCredential %q, want %q", got, tt.wantAfter)
+			}
+		})
+	}
+}
+
+// TestExtensionFlags: --extension and --subject land in the Config of start and in the patch
+// of update, where --extension replaces the whole set, --clear-extensions removes it, and
+// --subject "" removes the subject.
+func TestExtensionFlags(t *testing.T) {
+	old := workflows.Config{Subject: "old", Extensions: map[string]string{"team": "old", "env": "prod"}}
+	tests := []struct {
+		name          string
+		args          []string
+		wantConfig    workflows.Config // Subject and Extensions from start
+		wantExtension bool             // the patch has Extensions
+		wantSubject   bool             // the patch has Subject
+		wantAfter     workflows.Config // once the patch applies to old
+	}{
+		{name: "set", args: []string{"--extension", "team=payments", "--extension", "note=a=b", "--subject", "hello"},
+			wantConfig:    workflows.Config{Subject: "hello", Extensions: map[string]string{"team": "payments", "note": "a=b"}},
+			wantExtension: true, wantSubject: true,
+			wantAfter: workflows.Config{Subject: "hello", Extensions: map[string]string{"team": "payments", "note": "a=b"}}},
+		{name: "replaces the whole set", args: []string{"--extension", "region=eu"},
+			wantConfig:    workflows.Config{Extensions: map[string]string{"region": "eu"}},
+			wantExtension: true, wantAfter: workflows.Config{Subject: "old", Extensions: map[string]string{"region": "eu"}}},
+		{name: "clears the subject", args: []string{"--subject", ""}, wantSubject: true,
+			wantAfter: workflows.Config{Extensions: old.Extensions}},
+		{name: "clears the extensions", args: []string{"--clear-extensions"}, wantExtension: true,
+			wantAfter: workflows.Config{Subject: "old"}},
+		{name: "keeps them", args: []string{"--type", "t"}, wantAfter: workflows.Config{Type: "t", Subject: "old", Extensions: old.Extensions}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f scheduleFlags
+			fs := pflag.NewFlagSet("update", pflag.ContinueOnError)
+			f.addUpdate(fs)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			var cfg workflows.Config
+			if err := f.config(fs, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Subject != tt.wantConfig.Subject || !reflect.DeepEqual(cfg.Extensions, tt.wantConfig.Extensions) {
+				t.Errorf("start: subject %q, extensions %v; want %q, %v", cfg.Subject, cfg.Extensions,
+					tt.wantConfig.Subject, tt.wantConfig.Extensions)
+			}
+			p, err := f.patch(fs)
+			if err != nil {
+				t.Fatalf("update: %v", err)
+			}
+			if (p.Extensions != nil) != tt.wantExtension || (p.Subject != nil) != tt.wantSubject {
+				t.Errorf("update: patch %+v, want Extensions %v and Subject %v", p, tt.wantExtension, tt.wantSubject)
+			}
+			if got := p.Apply(old); got.Type != tt.wantAfter.Type || got.Subject != tt.wantAfter.Subject ||
+				!reflect.DeepEqual(got.Extensions, tt.wantAfter.Extensions) {
+				t.Errorf("after the update: %+v, want %+v", got, tt.wantAfter)
 			}
 		})
 	}

@@ -79,7 +79,7 @@ func controlCommands(r *root) []*cobra.Command {
 				return fmt.Sprintf("resumed source %q; next tick %s", id, nextText(st))
 			}},
 		{use: "update", short: "Change a running source from its next tick", update: workflows.UpdateConfig,
-			flags: sched.add,
+			flags: sched.addUpdate,
 			args: func(cmd *cobra.Command) ([]any, error) {
 				p, err := sched.patch(cmd.Flags())
 				if err == nil {

@@ -85,15 +85,23 @@ func configRows(st workflows.Status) [][2]string {
 	if st.CatchupWindow != "" {
 		catchup += ", within " + st.CatchupWindow
 	}
-	return [][2]string{
+	rows := [][2]string{
 		{"schedule", workflows.ScheduleText(st.Interval, st.Cron, st.Timezone)},
 		{"catch-up", catchup},
 		{"jitter", orText(st.Jitter, "none")},
 		{"type", st.Type},
 		{"ce source", st.Source},
+	}
+	if st.Subject != "" {
+		rows = append(rows, [2]string{"subject", st.Subject})
+	}
+	if len(st.Extensions) > 0 {
+		rows = append(rows, [2]string{"extensions", workflows.ExtensionsText(st.Extensions)})
+	}
+	return append(rows, [][2]string{
 		{"sink", workflows.WithCredential(orText(st.Sink, "(the worker's)"), st.SinkCredential)},
 		{"dead-letter sink", workflows.WithCredential(orText(st.DeadLetterSink, "none"), st.DeadLetterSinkCredential)},
-	}
+	}...)
 }
 
 // progressRows are a report's sequence, tick in flight and counts; with the next fire times

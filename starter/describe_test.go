@@ -139,7 +139,8 @@ func TestListText(t *testing.T) {
 	}
 }
 
-// TestDescribeSinkRows: describe names each sink's credential and the last rejection.
+// TestDescribeSinkRows: describe names each sink's credential and the last rejection, and shows
+// the events' subject and extensions.
 func TestDescribeSinkRows(t *testing.T) {
 	rejection := &workflows.RejectionStatus{Sequence: 7, ID: "run-7", Sink: "https://b.example.com/in", StatusCode: 403,
 		Reason: "sink rejected the event: 403 Forbidden"}
@@ -156,6 +157,8 @@ func TestDescribeSinkRows(t *testing.T) {
 			DeadLetterSink: "https://dls.example.com/", DeadLetterSinkCredential: "dls", LastRejection: rejection}, map[string]string{
 			"sink": "https://b.example.com/in (credential broker)", "dead-letter sink": "https://dls.example.com/ (credential dls)",
 			"last rejection": "tick 7 (id run-7) by https://b.example.com/in: sink rejected the event: 403 Forbidden"}},
+		{"subject and extensions", workflows.Status{Subject: "hello", Extensions: map[string]string{"team": "payments", "region": "eu"}},
+			map[string]string{"subject": "hello", "extensions": "region=eu, team=payments"}},
 		{"the worker's sink with a credential, rejected", workflows.Status{SinkCredential: "home", LastRejection: &byWorkersSink},
 			map[string]string{"sink": "(the worker's) (credential home)",
 				"last rejection": "tick 7 (id run-7) by the worker's sink: sink rejected the event: 403 Forbidden"}},

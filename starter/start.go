@@ -27,7 +27,9 @@ func newStartCommand(r *root) *cobra.Command {
 		Short: "Start a source; a second start of a running source changes nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sched.config(cmd.Flags(), &cfg)
+			if err := sched.config(cmd.Flags(), &cfg); err != nil {
+				return err
+			}
 			if err := sched.checkSinks(cmd.Flags(), r.lookupEnv, [2]string{"sink", cfg.Sink},
 				[2]string{"dead-letter-sink", cfg.DeadLetterSink}); err != nil {
 				return err

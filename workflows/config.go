@@ -6,10 +6,13 @@ package workflows
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/ceext"
 	"github.com/hello-cron/cronsource/internal/sinkref"
 	"github.com/hello-cron/cronsource/internal/tzdb"
 )
@@ -82,6 +85,11 @@ type Config struct {
 
 	Type   string
 	Source string
+	// Subject is the events' subject attribute; empty: none.
+	Subject string `json:",omitempty"`
+	// Extensions are the events' own extension attributes, by name (see ceext.CheckName). They
+	// win over the worker's K_CE_OVERRIDES, and never replace an attribute the source sets.
+	Extensions map[string]string `json:",omitempty"`
 	// Sink is this source's own sink URL; empty means the worker's.
 	Sink string
 	// SinkCredential names the worker's credential for the sink (see sink.Credentials): the
@@ -108,6 +116,10 @@ type Config struct {
 	SearchAttributes bool `json:",omitempty"`
 }
 
+// MaxAttributeBytes bounds a source's own event attributes, its extensions (names and values)
+// and subject together: they travel in every tick's activity input and history, as Data does.
+const MaxAttributeBytes = 8 << 10
+
 // FieldError is a bad value in a Config. Field is the starter's flag name for it.
 type FieldError struct {
 	Field  string
@@ -126,6 +138,17 @@ func (c Config) Validate() error {
 	}
 	if _, err := url.Parse(c.Source); err != nil {
 		return &FieldError{"source", c.Source, "must be a URI reference"}
+	}
+	attrs := len(c.Subject)
+	for _, name := range slices.Sorted(maps.Keys(c.Extensions)) {
+		if err := ceext.CheckName(name); err != nil {
+			return &FieldError{"extension", name, err.Error()}
+		}
+		attrs += len(name) + len(c.Extensions[name])
+	}
+	if attrs > MaxAttributeBytes {
+		return &FieldError{"extension", fmt.Sprintf("%d bytes with --subject", attrs),
+			fmt.Sprintf("the extensions and the subject must take at most %d bytes: they travel in every tick's activity input and history", MaxAttributeBytes)}
 	}
 	for _, u := range []struct{ field, value string }{{"sink", c.Sink}, {"dead-letter-sink", c.DeadLetterSink}} {
 		if u.value == "" {

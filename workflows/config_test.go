@@ -40,6 +40,23 @@ func TestConfigValidate(t *testing.T) {
 		{name: "jitter 59m across the autumn DST change", mod: func(c *Config) {
 			c.Interval, c.Cron, c.Timezone, c.Jitter = 0, "30 2 * * *", "Europe/Paris", 59*time.Minute
 		}},
+		{name: "subject and extensions", mod: func(c *Config) {
+			c.Subject, c.Extensions = "hello", map[string]string{"team": "payments", "region2": "", "knativeerrordest": "x"}
+		}},
+		{name: "extension name with capitals", mod: func(c *Config) { c.Extensions = map[string]string{"team": "a", "Team": "b"} },
+			wantErr: `invalid --extension "Team": names may only use a-z and 0-9`},
+		{name: "empty extension name", mod: func(c *Config) { c.Extensions = map[string]string{"": "b"} },
+			wantErr: `invalid --extension "": names may only use a-z and 0-9`},
+		{name: "extension replacing the id", mod: func(c *Config) { c.Extensions = map[string]string{"id": "1"} },
+			wantErr: `invalid --extension "id": would replace an attribute the source sets`},
+		{name: "extension replacing the sequence", mod: func(c *Config) { c.Extensions = map[string]string{"sequence": "1"} },
+			wantErr: `invalid --extension "sequence": would replace an attribute the source sets`},
+		{name: "extensions and subject at their bound", mod: func(c *Config) {
+			c.Subject, c.Extensions = strings.Repeat("s", 4<<10), map[string]string{"big": strings.Repeat("v", 4<<10-3)}
+		}},
+		{name: "extensions and subject over their bound", mod: func(c *Config) {
+			c.Subject, c.Extensions = strings.Repeat("s", 4<<10), map[string]string{"big": strings.Repeat("v", 4<<10-2)}
+		}, wantErr: `invalid --extension "8193 bytes with --subject": the extensions and the subject must take at most 8192 bytes`},
 		{name: "the machine's zone", mod: func(c *Config) { c.Interval, c.Cron, c.Timezone = 0, "@hourly", "Local" }, wantErr: `invalid --timezone "Local"`},
 	}
 	for _, tt := range tests {

@@ -229,6 +229,8 @@ func (s *source) tick(t time.Time) contract.Tick {
 		Time:            t,
 		Type:            s.cfg.Type,
 		Source:          s.cfg.Source,
+		Subject:         s.cfg.Subject,
+		Extensions:      s.cfg.Extensions,
 		WorkflowID:      s.workflowID,
 		Sink:            s.cfg.Sink,
 		SinkCredential:  s.cfg.SinkCredential,

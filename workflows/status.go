@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"maps"
 	"time"
 
 	"github.com/hello-cron/cronsource/internal/sinkref"
@@ -35,6 +36,9 @@ type Status struct {
 
 	Type   string `json:"type"`
 	Source string `json:"source"`
+	// Subject and Extensions are the events' own subject and extension attributes.
+	Subject    string            `json:"subject,omitempty"`
+	Extensions map[string]string `json:"extensions,omitempty"`
 	// Sink and DeadLetterSink have any password in them masked.
 	Sink           string `json:"sink"` // empty: the worker's sink
 	DeadLetterSink string `json:"deadLetterSink,omitempty"`
@@ -101,7 +105,7 @@ func (s *source) statusWith(n int) Status {
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason,
 		Stopping: s.state.Stopping, Finished: s.finished,
 		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
-		Type: c.Type, Source: c.Source, Sink: sinkref.Redact(c.Sink), DeadLetterSink: sinkref.Redact(c.DeadLetterSink),
+		Type: c.Type, Source: c.Source, Subject: c.Subject, Extensions: maps.Clone(c.Extensions), Sink: sinkref.Redact(c.Sink), DeadLetterSink: sinkref.Redact(c.DeadLetterSink),
 		SinkCredential: c.SinkCredential, DeadLetterSinkCredential: c.DeadLetterSinkCredential,
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,
 		Anchor: s.state.Anchor, Sequence: s.state.Sequence, LastScheduledTime: s.state.Cursor,

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,6 +90,12 @@ func (c Config) Details() string {
 	}
 	line("type", "%s", c.Type)
 	line("source", "%s", c.Source)
+	if c.Subject != "" {
+		line("subject", "%s", c.Subject)
+	}
+	if len(c.Extensions) > 0 {
+		line("extensions", "%s", ExtensionsText(c.Extensions))
+	}
 	line("sink", "%s", WithCredential(orText(sinkref.Redact(c.Sink), "the worker's"), c.SinkCredential))
 	line("dead-letter sink", "%s", WithCredential(orText(sinkref.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
 	line("content mode", "%s", c.ContentMode)
@@ -98,6 +106,15 @@ func (c Config) Details() string {
 	}
 	line("continues as new", "every %d ticks", c.ContinueAsNewAfter)
 	return clip(b.String(), maxDetails)
+}
+
+// ExtensionsText shows a source's extensions as name=value pairs, by name: "region=eu, team=payments".
+func ExtensionsText(ext map[string]string) string {
+	pairs := make([]string, 0, len(ext))
+	for _, name := range slices.Sorted(maps.Keys(ext)) {
+		pairs = append(pairs, name+"="+ext[name])
+	}
+	return strings.Join(pairs, ", ")
 }
 
 // State is "running", "paused", "paused (reason)", "stopping", or once the workflow has ended

@@ -77,7 +77,7 @@ func TestDetails(t *testing.T) {
 				"- source: urn:hello-com:cron-source\n", "- sink: the worker's\n", "- dead-letter sink: none\n",
 				"- content mode: binary\n", "- data: the default {\"Id\",\"JobId\"}\n", "- continues as new: every 500 ticks\n",
 			},
-			notWant: []string{"starts at", "ends at", "ends after", "jitter"},
+			notWant: []string{"starts at", "ends at", "ends after", "jitter", "subject", "extensions"},
 		},
 		{
 			name: "everything set, passwords masked",
@@ -85,8 +85,10 @@ func TestDetails(t *testing.T) {
 				StartAt: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), EndAt: time.Date(2026, 12, 24, 18, 0, 0, 0, time.UTC),
 				MaxTicks: 10, Catchup: CatchupLatest, CatchupWindow: 10 * time.Minute,
 				Sink: "https://svc:hunter2@sink.example.com", DeadLetterSink: "https://dl:hunter3@dls.example.com",
-				ContentMode: "structured", Data: []byte("tick"), DataContentType: "text/plain", ContinueAsNewAfter: 50},
+				ContentMode: "structured", Data: []byte("tick"), DataContentType: "text/plain", ContinueAsNewAfter: 50,
+				Subject: "hello", Extensions: map[string]string{"team": "payments", "region": "eu"}},
 			want: []string{
+				"- subject: hello\n", "- extensions: region=eu, team=payments\n",
 				"- schedule: on cron \"*/15 * * * * *\" (Europe/Paris), jitter up to 2s\n",
 				"- catch-up: latest, within 10m0s\n",
 				"- starts at: 2026-12-01T08:00:00Z\n", "- ends at: 2026-12-24T18:00:00Z\n", "- ends after: 10 ticks\n",

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -59,6 +60,11 @@ type ConfigPatch struct {
 	SinkCredential *string `json:",omitempty"`
 	Type           *string `json:",omitempty"`
 	Source         *string `json:",omitempty"`
+	// Subject replaces the subject; "" removes it.
+	Subject *string `json:",omitempty"`
+	// Extensions replaces the whole set of the source's extensions; an empty map removes them.
+	// A pointer, so that ConfigPatch stays comparable.
+	Extensions *map[string]string `json:",omitempty"`
 }
 
 // Empty reports whether the patch changes nothing.
@@ -80,6 +86,13 @@ func (p ConfigPatch) Apply(c Config) Config {
 	set(&c.SinkCredential, p.SinkCredential)
 	set(&c.Type, p.Type)
 	set(&c.Source, p.Source)
+	set(&c.Subject, p.Subject)
+	if p.Extensions != nil {
+		c.Extensions = maps.Clone(*p.Extensions)
+		if len(c.Extensions) == 0 {
+			c.Extensions = nil
+		}
+	}
 	return c
 }
 

@@ -44,6 +44,11 @@ type Tick struct {
 	// DataContentType is the media type of Data; empty means application/json. It is ignored
 	// when Data is nil: the default payload is always application/json.
 	DataContentType string
+	// Subject is the event's subject; empty: none.
+	Subject string `json:",omitempty"`
+	// Extensions are the source's own extension attributes: they win over the worker's
+	// K_CE_OVERRIDES, and never replace an attribute of the tick.
+	Extensions map[string]string `json:",omitempty"`
 	// EarlierAttempts were made before this activity took the tick over, so that attempts
 	// are numbered across both.
 	EarlierAttempts int32 `json:",omitempty"`

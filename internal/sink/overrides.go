@@ -3,22 +3,15 @@ package sink
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-)
 
-// reserved reports the attributes that the source sets itself: an override may never replace them.
-func reserved(name string) bool {
-	switch name {
-	case "specversion", "id", "source", "type", "time", "subject",
-		"datacontenttype", "dataschema", "data", "data_base64", "sequence":
-		return true
-	}
-	return false
-}
+	"github.com/hello-cron/cronsource/internal/ceext"
+)
 
 // ParseOverrides parses K_CE_OVERRIDES, Knative's {"extensions": {"name": "value"}}, and returns
 // the extensions. An empty string means none. Names must be valid CloudEvents attribute names
-// (a-z and 0-9) and must not replace an attribute that the source sets.
+// (a-z and 0-9) and must not replace an attribute that the source sets: ceext.CheckName.
 func ParseOverrides(s string) (map[string]string, error) {
 	if s == "" {
 		return nil, nil
@@ -32,24 +25,12 @@ func ParseOverrides(s string) (map[string]string, error) {
 		return nil, fmt.Errorf(`must be JSON like {"extensions":{"name":"value"}}: %w`, err)
 	}
 	for name := range o.Extensions {
-		if !validName(name) {
-			return nil, fmt.Errorf("extension %q: names may only use a-z and 0-9", name)
-		}
-		if reserved(name) {
-			return nil, fmt.Errorf("extension %q would replace an attribute the source sets", name)
+		switch err := ceext.CheckName(name); {
+		case errors.Is(err, ceext.ErrBadName):
+			return nil, fmt.Errorf("extension %q: %w", name, err)
+		case err != nil:
+			return nil, fmt.Errorf("extension %q %w", name, err)
 		}
 	}
 	return o.Extensions, nil
-}
-
-func validName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range name {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }

@@ -4,10 +4,34 @@ package workflows
 // the catch-up policy for the times that were missed.
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 )
+
+// CatchupPolicy says which ticks a source delivers once it is behind: after the worker or the
+// sink was down, or while it was paused.
+type CatchupPolicy string
+
+// The catch-up policies.
+const (
+	// CatchupAll delivers every missed tick, in order, back to back.
+	CatchupAll CatchupPolicy = "all"
+	// CatchupLatest delivers only the most recent missed tick.
+	CatchupLatest CatchupPolicy = "latest"
+	// CatchupSkip delivers none of them: only ticks that are on time.
+	CatchupSkip CatchupPolicy = "skip"
+)
+
+// Validate accepts the policies, and empty for all.
+func (p CatchupPolicy) Validate() error {
+	switch p {
+	case "", CatchupAll, CatchupLatest, CatchupSkip:
+		return nil
+	}
+	return fmt.Errorf("must be all, latest or skip")
+}
 
 // missed: the tick due at slot came due while the source was paused, is late by more than
 // OnTime, or a later tick is due too.

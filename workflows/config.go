@@ -36,29 +36,6 @@ const (
 func earliest() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }
 func latest() time.Time   { return time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// CatchupPolicy says which ticks a source delivers once it is behind: after the worker or the
-// sink was down, or while it was paused.
-type CatchupPolicy string
-
-// The catch-up policies.
-const (
-	// CatchupAll delivers every missed tick, in order, back to back.
-	CatchupAll CatchupPolicy = "all"
-	// CatchupLatest delivers only the most recent missed tick.
-	CatchupLatest CatchupPolicy = "latest"
-	// CatchupSkip delivers none of them: only ticks that are on time.
-	CatchupSkip CatchupPolicy = "skip"
-)
-
-// Validate accepts the policies, and empty for all.
-func (p CatchupPolicy) Validate() error {
-	switch p {
-	case "", CatchupAll, CatchupLatest, CatchupSkip:
-		return nil
-	}
-	return fmt.Errorf("must be all, latest or skip")
-}
-
 // Config is what a user chooses for a source. Zero values take defaults.
 type Config struct {
 	// Interval between ticks, on a grid: tick n is due at the anchor plus n intervals. Exactly

@@ -158,7 +158,7 @@ func (a *Activities) send(ctx context.Context, t contract.Tick, to target, exten
 		return contract.Receipt{}, "", contract.Reject(contract.Rejection{Sink: sink,
 			Reason: fmt.Sprintf("build request for sink %s: %v", sink, scrub(err)), Attempt: attempt})
 	}
-	if err := a.authorize(req, to, attempt); err != nil {
+	if err := a.authorize(req, to, sink, attempt); err != nil {
 		return contract.Receipt{Sink: sink}, "", err
 	}
 	stop := heartbeatUntilDone(ctx)

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hello-cron/cronsource/activities/contract"
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 	"github.com/hello-cron/cronsource/internal/sink"
 	"github.com/hello-cron/cronsource/internal/sinkref"
 )
@@ -111,10 +112,10 @@ func TestSinkCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestSink(t, 202, "")
 			dir := t.TempDir()
-			writeCredential(t, dir, "basic", map[string]string{"origin": s.URL + "\n", "username": "user\n", "password": password + "\n"})
-			writeCredential(t, dir, "token", map[string]string{"origin": s.URL, "token": token})
-			writeCredential(t, dir, "malformed", map[string]string{"origin": s.URL, "password": password})
-			writeCredential(t, dir, "foreign", map[string]string{"origin": "https://broker.example.com", "token": token})
+			cmdtest.WriteCredential(t, dir, "basic", map[string]string{"origin": s.URL + "\n", "username": "user\n", "password": password + "\n"})
+			cmdtest.WriteCredential(t, dir, "token", map[string]string{"origin": s.URL, "token": token})
+			cmdtest.WriteCredential(t, dir, "malformed", map[string]string{"origin": s.URL, "password": password})
+			cmdtest.WriteCredential(t, dir, "foreign", map[string]string{"origin": "https://broker.example.com", "token": token})
 			creds := sink.Credentials{Dir: dir}
 			if tt.noFolder {
 				creds.Dir = ""
@@ -167,7 +168,7 @@ func TestSinkCredentials(t *testing.T) {
 func TestSinkCredentialWinsOverTheOIDCToken(t *testing.T) {
 	s := newTestSink(t, 202, "")
 	dir := t.TempDir()
-	writeCredential(t, dir, "c", map[string]string{"origin": s.URL, "token": "credential-token"})
+	cmdtest.WriteCredential(t, dir, "c", map[string]string{"origin": s.URL, "token": "credential-token"})
 	tokenFile := filepath.Join(dir, "oidc-token")
 	if err := os.WriteFile(tokenFile, []byte("oidc-token"), 0o600); err != nil {
 		t.Fatal(err)
@@ -181,19 +182,6 @@ func TestSinkCredentialWinsOverTheOIDCToken(t *testing.T) {
 	}
 	if _, header, _ := s.last(); header.Get("Authorization") != "Bearer credential-token" {
 		t.Errorf("Authorization %q, want the credential's alone", header.Get("Authorization"))
-	}
-}
-
-// writeCredential makes the folder of credential name in dir with files (file name: content).
-func writeCredential(t *testing.T, dir, name string, files map[string]string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Join(dir, name), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for f, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name, f), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
@@ -256,7 +244,7 @@ func TestNoUserinfoInHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			writeCredential(t, dir, "foreign", map[string]string{"origin": "https://broker.example.com", "token": "t"})
+			cmdtest.WriteCredential(t, dir, "foreign", map[string]string{"origin": "https://broker.example.com", "token": "t"})
 			tk := tick()
 			tk.Sink, tk.SinkCredential = withUser, tt.credential
 			a := New(sink.NewHTTPClient(nil, 5*time.Second, sink.Policy{Home: withUser}), "", nil,

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 )
 
 // guardedSink is a recorder that answers 202 to a POST that carries the Authorization it
@@ -71,11 +73,8 @@ func TestNoSecretLeavesItsPlace(t *testing.T) {
 	tokenFile := filepath.Join(dir, "token")
 	writeFile(t, tokenFile, oidcToken)
 	creds := filepath.Join(dir, "credentials")
-	writeFile(t, filepath.Join(creds, "sink-auth", "origin"), withCred.URL)
-	writeFile(t, filepath.Join(creds, "sink-auth", "username"), "cron")
-	writeFile(t, filepath.Join(creds, "sink-auth", "password"), sinkPassword)
-	writeFile(t, filepath.Join(creds, "dls-auth", "origin"), dls.URL)
-	writeFile(t, filepath.Join(creds, "dls-auth", "token"), dlsToken)
+	cmdtest.WriteCredential(t, creds, "sink-auth", map[string]string{"origin": withCred.URL, "username": "cron", "password": sinkPassword})
+	cmdtest.WriteCredential(t, creds, "dls-auth", map[string]string{"origin": dls.URL, "token": dlsToken})
 
 	addr := startDevserver(t)
 	homeURL := strings.Replace(home.URL, "http://", "http://home:"+homePassword+"@", 1)
@@ -208,9 +207,6 @@ func writeFile(t *testing.T, path, content string) {
 // auth for the origin of sinkURL.
 func credentialsDir(t *testing.T, sinkURL, user, password string) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "credentials")
-	writeFile(t, filepath.Join(dir, "events-auth", "origin"), sinkURL)
-	writeFile(t, filepath.Join(dir, "events-auth", "username"), user)
-	writeFile(t, filepath.Join(dir, "events-auth", "password"), password)
-	return dir
+	return cmdtest.WriteCredential(t, filepath.Join(t.TempDir(), "credentials"), "events-auth",
+		map[string]string{"origin": sinkURL, "username": user, "password": password})
 }

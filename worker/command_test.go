@@ -131,16 +131,7 @@ func TestCommandSinkPolicy(t *testing.T) {
 	const secret, token = "pa55-s3cret", "t0k3n"
 	dir := t.TempDir()
 	credential := func(folder, name string, files map[string]string) string {
-		p := filepath.Join(dir, folder)
-		if err := os.MkdirAll(filepath.Join(p, name), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for f, content := range files {
-			if err := os.WriteFile(filepath.Join(p, name, f), []byte(content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return p
+		return cmdtest.WriteCredential(t, filepath.Join(dir, folder), name, files)
 	}
 	good := credential("good", "broker", map[string]string{"origin": "https://broker.example.com", "username": "cron", "password": secret})
 	malformed := credential("malformed", "broken", map[string]string{"origin": "https://broker.example.com", "password": secret})

@@ -1,6 +1,6 @@
 // Package cmdtest holds what the binaries' tests share: a buffer that a command writes while the
 // test reads it, a sink that takes every CloudEvent and keeps its sequence, a GET, the search of a
-// JSON log line, and a lookupEnv over a map.
+// JSON log line, a lookupEnv over a map, and the folder of a sink credential.
 package cmdtest
 
 import (
@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,4 +109,19 @@ func Lookup(m map[string]string) func(string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
+}
+
+// WriteCredential makes the folder of the worker's sink credential name in dir (see
+// sink.Credentials), with files by name and content, and returns dir.
+func WriteCredential(t *testing.T, dir, name string, files map[string]string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name, f), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

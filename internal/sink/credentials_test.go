@@ -9,21 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hello-cron/cronsource/internal/cmdtest"
 	"github.com/hello-cron/cronsource/internal/sinkref"
 )
-
-// writeCredential makes the folder of credential name in dir with files (file name: content).
-func writeCredential(t *testing.T, dir, name string, files map[string]string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Join(dir, name), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for f, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name, f), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestCredentials(t *testing.T) {
 	const origin = "https://broker.example.com"
@@ -61,7 +49,7 @@ func TestCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if tt.files != nil {
-				writeCredential(t, dir, "c", tt.files)
+				cmdtest.WriteCredential(t, dir, "c", tt.files)
 			}
 			if tt.url == "" {
 				tt.url = origin + "/in"
@@ -114,8 +102,8 @@ func TestCredentialsLoadStaysInItsFolder(t *testing.T) {
 // Kubernetes volume adds.
 func TestCredentialsCheck(t *testing.T) {
 	dir := t.TempDir()
-	writeCredential(t, dir, "good", map[string]string{"origin": "https://a.example.com", "token": "t"})
-	writeCredential(t, dir, "..data", map[string]string{"x": "y"})
+	cmdtest.WriteCredential(t, dir, "good", map[string]string{"origin": "https://a.example.com", "token": "t"})
+	cmdtest.WriteCredential(t, dir, "..data", map[string]string{"x": "y"})
 	if err := os.WriteFile(filepath.Join(dir, "README"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +111,7 @@ func TestCredentialsCheck(t *testing.T) {
 	if err != nil || len(names) != 1 || names[0] != "good" {
 		t.Fatalf("Check = %v, %v; want [good]", names, err)
 	}
-	writeCredential(t, dir, "bad", map[string]string{"origin": "https://a.example.com"})
+	cmdtest.WriteCredential(t, dir, "bad", map[string]string{"origin": "https://a.example.com"})
 	if _, err := (Credentials{Dir: dir}).Check(); err == nil || !strings.Contains(err.Error(), `"bad"`) {
 		t.Fatalf("Check = %v, want an error naming bad", err)
 	}

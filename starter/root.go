@@ -50,7 +50,7 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 	r.conn.AddFlags(pf)
 	pf.DurationVar(&r.connectTimeout, "connect-timeout", 60*time.Second, "how long to wait for the Temporal server to answer")
 	r.log.AddFlags(pf, "warn")
-	cmd.AddCommand(newStartCommand(r), newDescribeCommand(r), newListCommand(r))
+	cmd.AddCommand(newStartCommand(r), newApplyCommand(r), newDescribeCommand(r), newListCommand(r))
 	cmd.AddCommand(controlCommands(r)...)
 	return cmd
 }

@@ -75,6 +75,9 @@ func CronSource(ctx workflow.Context, in Input) error {
 	if err := s.syncSearchAttributes(ctx); err != nil {
 		return fmt.Errorf("upsert search attributes: %w", err)
 	}
+	if err := s.recordConfig(ctx); err != nil {
+		return err
+	}
 	if err := s.register(ctx); err != nil {
 		return err
 	}
@@ -150,6 +153,10 @@ type source struct {
 	updatedAt time.Time
 	// finished: the run has ended the source, stopped or past its last tick.
 	finished bool
+	// recordsConfig: the run has configMemoChange, so it keeps its memo up to date.
+	recordsConfig bool
+	// applied receives SignalApply.
+	applied workflow.ReceiveChannel
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {
@@ -161,6 +168,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 	if s.hardened {
 		s.loadZone = tzdb.Load
 	}
+	s.recordsConfig = workflow.GetVersion(ctx, configMemoChange, workflow.DefaultVersion, 1) >= 1
 	if s.state.InstanceID == "" {
 		s.state.InstanceID = info.WorkflowExecution.RunID
 		if s.hardened && info.FirstRunID != "" {
@@ -215,6 +223,7 @@ func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
+	s.drainApplied(ctx)
 	s.logger.Info("continuing as new", "sequence", s.state.Sequence, "steps", steps)
 	return workflow.NewContinueAsNewError(ctx, CronSource, Input{Config: s.cfg, State: s.state})
 }

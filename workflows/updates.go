@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"maps"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -18,6 +17,11 @@ const (
 	UpdateTrigger = "trigger"
 	UpdateStop    = "stop"
 )
+
+// SignalApply carries a ConfigPatch, as UpdateConfig does, for when no worker takes an update:
+// Temporal keeps a signal until a worker runs the source. `starter apply` sends it then. The
+// patch is checked and applied as an update's, and a refusal is only logged.
+const SignalApply = "apply"
 
 // MaxPendingTriggers bounds the extra ticks waiting to be sent.
 const MaxPendingTriggers = 100
@@ -46,62 +50,6 @@ func (r StopRequest) grace() time.Duration {
 	return DefaultStopGrace
 }
 
-// ConfigPatch changes a running source from its next tick; nil fields stay as they are.
-// Setting Interval drops Cron and Timezone; setting Cron drops Interval.
-type ConfigPatch struct {
-	Interval      *time.Duration `json:",omitempty"`
-	Cron          *string        `json:",omitempty"`
-	Timezone      *string        `json:",omitempty"`
-	Jitter        *time.Duration `json:",omitempty"`
-	Catchup       *CatchupPolicy `json:",omitempty"`
-	CatchupWindow *time.Duration `json:",omitempty"`
-	Sink          *string        `json:",omitempty"`
-	// SinkCredential replaces the sink's credential name; "" removes it. A new Sink keeps it.
-	SinkCredential *string `json:",omitempty"`
-	Type           *string `json:",omitempty"`
-	Source         *string `json:",omitempty"`
-	// Subject replaces the subject; "" removes it.
-	Subject *string `json:",omitempty"`
-	// Extensions replaces the whole set of the source's extensions; an empty map removes them.
-	// A pointer, so that ConfigPatch stays comparable.
-	Extensions *map[string]string `json:",omitempty"`
-}
-
-// Empty reports whether the patch changes nothing.
-func (p ConfigPatch) Empty() bool { return p == ConfigPatch{} }
-
-// Apply returns c with the patch applied.
-func (p ConfigPatch) Apply(c Config) Config {
-	if p.Interval != nil {
-		c.Interval, c.Cron, c.Timezone = *p.Interval, "", ""
-	}
-	if p.Cron != nil {
-		c.Cron, c.Interval = *p.Cron, 0
-	}
-	set(&c.Timezone, p.Timezone)
-	set(&c.Jitter, p.Jitter)
-	set(&c.Catchup, p.Catchup)
-	set(&c.CatchupWindow, p.CatchupWindow)
-	set(&c.Sink, p.Sink)
-	set(&c.SinkCredential, p.SinkCredential)
-	set(&c.Type, p.Type)
-	set(&c.Source, p.Source)
-	set(&c.Subject, p.Subject)
-	if p.Extensions != nil {
-		c.Extensions = maps.Clone(*p.Extensions)
-		if len(c.Extensions) == 0 {
-			c.Extensions = nil
-		}
-	}
-	return c
-}
-
-func set[T any](dst *T, v *T) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
 // refusal is a validator's reason to refuse an update.
 type refusal string
 
@@ -124,6 +72,14 @@ func (s *source) register(ctx workflow.Context) error {
 		{UpdateTrigger, s.trigger, s.validateTrigger},
 		{UpdateStop, s.stop, validateStop},
 	}
+	s.applied = workflow.GetSignalChannel(ctx, SignalApply)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var p ConfigPatch
+			s.applied.Receive(ctx, &p)
+			s.applySignal(ctx, p)
+		}
+	})
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
 			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
@@ -167,9 +123,14 @@ func (s *source) resume(ctx workflow.Context) (Status, error) {
 
 // validateUpdate accepts an update while the source is stopping too: a new sink may yet take
 // the tick in flight before the stop's grace ends.
-func (s *source) validateUpdate(_ workflow.Context, p ConfigPatch) error {
-	if p.Empty() {
+func (s *source) validateUpdate(ctx workflow.Context, p ConfigPatch) error {
+	switch {
+	case p.Empty():
 		return refusal("nothing to update: give at least one setting")
+	case p.EndAt != nil && !p.EndAt.IsZero() && !p.EndAt.After(workflow.Now(ctx)):
+		return &FieldError{"end-at", p.EndAt.Format(time.RFC3339Nano), "is in the past: stop ends a source now"}
+	case p.MaxTicks != nil && *p.MaxTicks > 0 && *p.MaxTicks < s.ticksTaken():
+		return &FieldError{"max-ticks", *p.MaxTicks, fmt.Sprintf("is below the %d ticks the source has sent or queued", s.ticksTaken())}
 	}
 	return p.Apply(s.cfg).Validate()
 }
@@ -209,6 +170,9 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 	}
 	s.woken = true
 	s.logger.Info("source updated")
+	if err := s.recordConfig(ctx); err != nil {
+		return Status{}, err
+	}
 	return s.changed(ctx)
 }
 
@@ -277,4 +241,24 @@ func (s *source) changed(ctx workflow.Context) (Status, error) {
 	st := s.status()
 	workflow.SetCurrentDetails(ctx, st.CurrentDetails())
 	return st, nil
+}
+
+// applySignal applies a patch that came as SignalApply.
+func (s *source) applySignal(ctx workflow.Context, p ConfigPatch) {
+	if err := s.validateUpdate(ctx, p); err != nil {
+		s.logger.Warn("apply signal refused", "error", err)
+		return
+	}
+	if _, err := s.update(ctx, p); err != nil {
+		s.logger.Error("apply signal failed", "error", err)
+	}
+}
+
+// drainApplied applies the patches signalled and not yet received, before a continue-as-new.
+func (s *source) drainApplied(ctx workflow.Context) {
+	var p ConfigPatch
+	for s.applied.ReceiveAsync(&p) {
+		s.applySignal(ctx, p)
+		p = ConfigPatch{}
+	}
 }

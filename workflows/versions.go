@@ -12,6 +12,7 @@ package workflows
 //	hardened           at a run's start                        source-v5-*: first-run-id ids, embedded zones, ticks counted for continue-as-new,
 //	                                                           source-v5-reset-in-first-run: a reset keeps the ids
 //	stop-grace         in each stop handler                    source-v5-controls, source-v5-stop-grace-abandoned: a tick abandoned at the grace's end
+//	config-memo        at a run's start                        source-v6-apply: the memo follows every change, the apply signal
 //
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.
@@ -40,3 +41,7 @@ const searchAttributesChange = "search-attributes"
 // stopGraceChange versions a stop's grace, asked in the stop handler: a stop handled before it
 // waits for the tick in flight however long it takes.
 const stopGraceChange = "stop-grace"
+
+// configMemoChange versions the upserts of the config memo (MemoConfig), asked at a run's start:
+// runs recorded before keep the memo their start request gave them, if any.
+const configMemoChange = "config-memo"

@@ -65,7 +65,7 @@ func env(t *testing.T, c corev1.Container, name string) corev1.EnvVar {
 	return c.Env[i]
 }
 
-func TestBaseStartsTheSourceBeforeTheWorker(t *testing.T) {
+func TestBaseAppliesTheSourceBeforeTheWorker(t *testing.T) {
 	objs := render(t, "base")
 	cs, pod := source(t, objs)
 	if got := refAt(cs, "spec", "sink", "ref"); got != helloEvents {
@@ -77,7 +77,7 @@ func TestBaseStartsTheSourceBeforeTheWorker(t *testing.T) {
 		t.Fatalf("want one init container, the starter; found %d", len(pod.InitContainers))
 	}
 	starter := container(t, pod.InitContainers, "starter")
-	wantArgs := []string{"start", "--workflow-id", "hello-cron", "--interval", "10s", "--connect-timeout", "5m"}
+	wantArgs := []string{"apply", "--workflow-id", "hello-cron", "--interval", "10s", "--connect-timeout", "5m"}
 	if !slices.Equal(starter.Args, wantArgs) {
 		t.Errorf("starter args %q, want %q", starter.Args, wantArgs)
 	}

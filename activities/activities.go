@@ -67,11 +67,21 @@ func (a *Activities) Deliver(ctx context.Context, t contract.Tick) (contract.Rec
 		return contract.Receipt{}, temporal.NewApplicationError(
 			"no sink: the source has no --sink and the worker has no --sink, K_SINK or SINK", contract.ErrNoSink)
 	}
-	return a.post(ctx, t, sink, t.SinkCredential, nil, outcomeLog{
+	d := t.Delivery
+	if d != nil && d.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.Timeout)
+		defer cancel()
+	}
+	receipt, err := a.post(ctx, t, sink, t.SinkCredential, nil, outcomeLog{
 		delivered: "tick delivered",
 		rejected:  "tick rejected by the sink",
 		retrying:  "tick delivery failed, will retry",
 	})
+	if d != nil {
+		err = withBackoff(err, d.Wait(t.EarlierAttempts+activity.GetInfo(ctx).Attempt))
+	}
+	return receipt, err
 }
 
 // sinkOf is where t goes: its own sink, or the worker's.

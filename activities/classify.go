@@ -125,3 +125,14 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return min(max(d, 0), MaxRetryAfter)
 }
+
+// withBackoff gives a retryable error the wait of the source's delivery policy, unless the sink
+// asked for its own with Retry-After.
+func withBackoff(err error, wait time.Duration) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.NextRetryDelay() > 0 {
+		return err
+	}
+	return temporal.NewApplicationErrorWithOptions(appErr.Message(), appErr.Type(),
+		temporal.ApplicationErrorOptions{NextRetryDelay: wait})
+}

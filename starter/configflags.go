@@ -31,6 +31,7 @@ type scheduleFlags struct {
 	subject       string
 	extensions    []string // name=value, as given
 	clearExt      bool     // update only
+	delivery      deliveryFlags
 }
 
 func (f *scheduleFlags) add(fs *pflag.FlagSet) {
@@ -51,6 +52,7 @@ func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.subject, "subject", "", `CloudEvent subject of every event ("": none)`)
 	fs.StringArrayVar(&f.extensions, "extension", nil,
 		"CloudEvent extension attribute name=value, repeatable; names use a-z and 0-9 and win over the worker's K_CE_OVERRIDES")
+	f.delivery.add(fs)
 }
 
 // addUpdate adds the flags that only `update` has.
@@ -95,7 +97,8 @@ func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) error {
 	}
 	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
 	c.Sink, c.SinkCredential, c.Type, c.Source = f.sink, f.credential, f.eventType, f.source
-	return nil
+	c.Delivery, err = f.delivery.policy(fs)
+	return err
 }
 
 // patch has the flags that were given, for `update`.
@@ -134,9 +137,17 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 	case f.clearExt:
 		p.Extensions = &map[string]string{}
 	}
+	policy, err := f.delivery.policy(fs)
+	if err != nil {
+		return p, err
+	}
+	if policy != nil {
+		p.Delivery = policy // the whole policy: flags left out take their defaults
+	}
 	if p.Empty() {
 		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, " +
-			"--sink, --sink-credential, --type, --source, --subject, --extension, --clear-extensions")
+			"--sink, --sink-credential, --type, --source, --subject, --extension, --clear-extensions, --retry, --backoff-policy, " +
+			"--backoff-delay, --timeout, --max-age")
 	}
 	return p, nil
 }

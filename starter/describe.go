@@ -101,6 +101,7 @@ func configRows(st workflows.Status) [][2]string {
 	return append(rows, [][2]string{
 		{"sink", workflows.WithCredential(orText(st.Sink, "(the worker's)"), st.SinkCredential)},
 		{"dead-letter sink", workflows.WithCredential(orText(st.DeadLetterSink, "none"), st.DeadLetterSinkCredential)},
+		{"delivery", st.Delivery.Text()},
 	}...)
 }
 
@@ -130,7 +131,9 @@ func progressRows(rep report, live bool) [][2]string {
 		{"delivered", fmt.Sprint(st.Delivered)},
 		{"retried", fmt.Sprint(st.Retried)},
 		{"rejected", fmt.Sprint(st.Rejected)},
-		{"last rejection", rejectionText(st.LastRejection)},
+		{"last rejection", rejectionText(st.LastRejection, "by")},
+		{"undeliverable", fmt.Sprint(st.Undeliverable)},
+		{"last undeliverable", rejectionText(st.LastUndeliverable, "to")},
 		{"dead-lettered", fmt.Sprint(st.DeadLettered)},
 		{"caught up", fmt.Sprint(st.CaughtUp)},
 		{"skipped", fmt.Sprint(st.Skipped)},
@@ -146,11 +149,11 @@ func orText(s, none string) string {
 }
 
 // rejectionText is the last rejection in a line: "tick 7 (id ...) by https://...: reason".
-func rejectionText(r *workflows.RejectionStatus) string {
+func rejectionText(r *workflows.RejectionStatus, by string) string {
 	if r == nil {
 		return "none"
 	}
-	return fmt.Sprintf("tick %d (id %s) by %s: %s", r.Sequence, r.ID, orText(r.Sink, "the worker's sink"), r.Reason)
+	return fmt.Sprintf("tick %d (id %s) %s %s: %s", r.Sequence, r.ID, by, orText(r.Sink, "the worker's sink"), r.Reason)
 }
 
 func inFlightText(t *workflows.TickStatus) string {

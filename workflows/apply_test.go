@@ -42,6 +42,7 @@ func TestDiffCoversEveryField(t *testing.T) {
 		"Data":                     {func(c *Config) { c.Data = []byte(`{"a":1}`) }, "data"},
 		"DataContentType":          {func(c *Config) { c.Data, c.DataContentType = []byte("x"), "text/plain" }, "data"},
 		"ContinueAsNewAfter":       {func(c *Config) { c.ContinueAsNewAfter = 50 }, "continue-as-new-after"},
+		"Delivery":                 {func(c *Config) { c.Delivery = &DeliveryPolicy{Retry: ptr(int32(3)), Backoff: contract.Linear} }, "delivery"},
 	}
 	startOnly := []string{"StartAt", "SearchAttributes"}
 	for i := range reflect.TypeFor[Config]().NumField() {

@@ -55,6 +55,9 @@ type Config struct {
 	StartAt  time.Time
 	EndAt    time.Time
 	MaxTicks int64
+	// Delivery is the source's delivery policy; nil: every tick is retried until it is delivered
+	// or rejected.
+	Delivery *DeliveryPolicy `json:",omitempty"`
 	// Catchup is the policy for missed ticks; CatchupWindow, if set, skips ticks that are
 	// more than that late whatever the policy.
 	Catchup       CatchupPolicy
@@ -143,6 +146,9 @@ func (c Config) Validate() error {
 		if err := sinkref.CheckCredentialName(n.value); err != nil {
 			return &FieldError{n.field, n.value, err.Error()}
 		}
+	}
+	if err := c.Delivery.validate(); err != nil {
+		return err
 	}
 	if err := c.ContentMode.Validate(); err != nil {
 		return &FieldError{"content-mode", c.ContentMode, err.Error()}
@@ -278,5 +284,6 @@ func (c Config) withDefaults() Config {
 	if c.ContinueAsNewAfter == 0 {
 		c.ContinueAsNewAfter = DefaultContinueAsNewAfter
 	}
+	c.Delivery = c.Delivery.normalized()
 	return c
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -30,6 +31,9 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	case outOfTime:
 		cancel()
 		return true, s.abandon(ctx, f)
+	case exhausted:
+		cancel()
+		return true, s.giveUp(ctx, f, err)
 	}
 	switch {
 	case err == nil:
@@ -52,6 +56,20 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	return true, nil
 }
 
+// giveUp ends f's delivery as undeliverable, its delivery policy spent: it counts and logs it,
+// posts it to the dead-letter sink if the source has one, and moves the source past it.
+func (s *source) giveUp(ctx workflow.Context, f *InFlight, why error) error {
+	s.state.Undeliverable++
+	sink := sinkref.WithoutUserinfo(f.Tick.Sink)
+	s.state.LastUndeliverable = &RejectionStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID, Sink: sink, Reason: why.Error()}
+	s.logger.Warn("tick undeliverable, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", why)
+	if err := s.deadLetter(ctx, f.Tick, contract.Rejection{Sink: sink, Reason: why.Error()}); err != nil {
+		return err
+	}
+	s.complete(f)
+	return nil
+}
+
 // complete moves the source past f.
 func (s *source) complete(f *InFlight) {
 	s.state.Sequence = f.Tick.Sequence
@@ -68,6 +86,7 @@ const (
 	answered    sendEnd = iota // the activity's result or error says how
 	interrupted                // by a pause or a new sink: the tick is sent again later
 	outOfTime                  // a stop's grace ended first: the tick is abandoned
+	exhausted                  // the delivery policy's retries or maximum age ran out: the error says which
 )
 
 // send delivers tick and returns the first attempt's answer that is not a retry, or reports
@@ -76,11 +95,25 @@ const (
 // in the history. A retryable failure hands the tick, after the retry delay, to the regular
 // activity, whose retries Temporal schedules and shows as a pending activity.
 func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contract.Receipt, ended sendEnd, err error) {
+	policy := s.policy(ctx)
+	var deadline time.Time // of the policy's maximum age
+	if policy != nil {
+		tick.Delivery = policy.attempts()
+		if policy.MaxAge > 0 {
+			deadline = tick.Time.Add(policy.MaxAge)
+		}
+		if !deadline.IsZero() && !workflow.Now(ctx).Before(deadline) {
+			return receipt, exhausted, errUndeliverable{fmt.Sprintf("undeliverable: older than its --max-age %v before an attempt", policy.MaxAge)}
+		}
+	}
 	if s.firstAttemptLocal(ctx) {
 		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
 		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, contract.DeliverActivity, tick), &receipt)
 		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err
+		}
+		if why := policy.spentAfterFirst(err, workflow.Now(ctx).Add(RetryDelay(err)), deadline); why != nil {
+			return receipt, exhausted, why
 		}
 		s.showDetails(ctx) // the tick in flight, while it waits for its retries
 		waited, werr := s.wait(ctx, RetryDelay(err), func() bool { return s.redirect })
@@ -94,8 +127,20 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 		}
 		tick.EarlierAttempts = 1
 	}
-	actx := workflow.WithActivityOptions(ctx, DeliveryOptions())
+	opts := DeliveryOptions()
+	if policy != nil {
+		if policy.Retry != nil {
+			opts.RetryPolicy.MaximumAttempts = *policy.Retry + 1 - tick.EarlierAttempts
+		}
+		if !deadline.IsZero() {
+			opts.ScheduleToCloseTimeout = deadline.Sub(workflow.Now(ctx))
+		}
+	}
+	actx := workflow.WithActivityOptions(ctx, opts)
 	ended, err = s.await(ctx, workflow.ExecuteActivity(actx, contract.DeliverActivity, tick), &receipt)
+	if why, ok := spent(err, policy, workflow.Now(ctx), deadline); ok && ended == answered {
+		return receipt, exhausted, why
+	}
 	return receipt, ended, err
 }
 

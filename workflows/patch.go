@@ -37,6 +37,8 @@ type ConfigPatch struct {
 	MaxTicks           *int64     `json:",omitempty"`
 	EndAt              *time.Time `json:",omitempty"`
 	ContinueAsNewAfter *int       `json:",omitempty"`
+	// Delivery replaces the whole delivery policy; the zero policy removes it.
+	Delivery *DeliveryPolicy `json:",omitempty"`
 }
 
 // Payload is an event payload: Data nil is the default {"Id","JobId"}, of DataContentType
@@ -81,6 +83,9 @@ func (p ConfigPatch) Apply(c Config) Config {
 	set(&c.MaxTicks, p.MaxTicks)
 	set(&c.EndAt, p.EndAt)
 	set(&c.ContinueAsNewAfter, p.ContinueAsNewAfter)
+	if p.Delivery != nil {
+		c.Delivery = p.Delivery.normalized()
+	}
 	return c
 }
 
@@ -102,7 +107,10 @@ func FullPatch(c Config) ConfigPatch {
 		SinkCredential: &c.SinkCredential, Type: &c.Type, Source: &c.Source, Subject: &c.Subject, Extensions: &ext,
 		DeadLetterSink: &c.DeadLetterSink, DeadLetterSinkCredential: &c.DeadLetterSinkCredential, ContentMode: &c.ContentMode,
 		Payload: &Payload{Data: c.Data, DataContentType: c.DataContentType}, MaxTicks: &c.MaxTicks, EndAt: &c.EndAt,
-		ContinueAsNewAfter: &c.ContinueAsNewAfter}
+		ContinueAsNewAfter: &c.ContinueAsNewAfter, Delivery: &DeliveryPolicy{}}
+	if c.Delivery != nil {
+		p.Delivery = c.Delivery
+	}
 	if c.Cron != "" {
 		p.Cron, p.Timezone = &c.Cron, &c.Timezone
 	} else {

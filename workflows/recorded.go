@@ -119,6 +119,13 @@ func (r RecordedConfig) Diff(desired Config) ConfigDiff {
 	}
 	field(&d, "continue-as-new-after", have.ContinueAsNewAfter, want.ContinueAsNewAfter, &d.Patch.ContinueAsNewAfter,
 		func(n int) string { return fmt.Sprint(n) })
+	if !want.Delivery.Equal(have.Delivery) {
+		d.Patch.Delivery = &DeliveryPolicy{}
+		if want.Delivery != nil {
+			d.Patch.Delivery = want.Delivery
+		}
+		d.Changes = append(d.Changes, Change{"delivery", have.Delivery.String(), want.Delivery.String()})
+	}
 	if !want.StartAt.IsZero() && !want.StartAt.Equal(have.StartAt) {
 		d.StartOnly = append(d.StartOnly, Change{"start-at", showTime(have.StartAt), showTime(want.StartAt)})
 	}

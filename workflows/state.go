@@ -47,6 +47,10 @@ type State struct {
 	// Abandoned counts the ticks a stop gave up on: in flight when its grace ended, and not
 	// delivered (those dead-lettered are counted in DeadLettered too).
 	Abandoned int64 `json:",omitempty"`
+	// Undeliverable counts the ticks whose delivery policy ran out (those dead-lettered are
+	// counted in DeadLettered too); LastUndeliverable is the last of them.
+	Undeliverable     int64            `json:",omitempty"`
+	LastUndeliverable *RejectionStatus `json:",omitempty"`
 }
 
 // DefaultStartPausedReason is the pause reason of a source started paused without one.

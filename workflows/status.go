@@ -69,6 +69,11 @@ type Status struct {
 	CaughtUp     int64 `json:"caughtUp"`
 	Skipped      int64 `json:"skipped"`
 	Abandoned    int64 `json:"abandoned"`
+	// Delivery is the source's delivery policy, if it has one; Undeliverable counts the ticks it
+	// gave up, and LastUndeliverable is the last of them.
+	Delivery          *DeliveryStatus  `json:"delivery,omitempty"`
+	Undeliverable     int64            `json:"undeliverable"`
+	LastUndeliverable *RejectionStatus `json:"lastUndeliverable,omitempty"`
 }
 
 // RejectionStatus is a tick that its sink refused for good: the sink's answer, or the worker's
@@ -113,6 +118,7 @@ func (s *source) statusWith(n int) Status {
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
 		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
+		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

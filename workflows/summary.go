@@ -98,6 +98,7 @@ func (c Config) Details() string {
 	}
 	line("sink", "%s", WithCredential(orText(sinkref.Redact(c.Sink), "the worker's"), c.SinkCredential))
 	line("dead-letter sink", "%s", WithCredential(orText(sinkref.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
+	line("delivery", "%s", c.Delivery.status().Text())
 	line("content mode", "%s", c.ContentMode)
 	if c.Data == nil {
 		line("data", `the default {"Id","JobId"}`)
@@ -169,6 +170,9 @@ func (st Status) CurrentDetails() string {
 		st.Delivered, st.Retried, st.Rejected, st.DeadLettered, st.CaughtUp, st.Skipped)
 	if st.Abandoned > 0 {
 		fmt.Fprintf(&b, ", abandoned %d", st.Abandoned)
+	}
+	if st.Undeliverable > 0 {
+		fmt.Fprintf(&b, ", undeliverable %d", st.Undeliverable)
 	}
 	b.WriteString("\n")
 	return b.String()

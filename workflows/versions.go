@@ -13,6 +13,7 @@ package workflows
 //	                                                           source-v5-reset-in-first-run: a reset keeps the ids
 //	stop-grace         in each stop handler                    source-v5-controls, source-v5-stop-grace-abandoned: a tick abandoned at the grace's end
 //	config-memo        at a run's start                        source-v6-apply: the memo follows every change, the apply signal
+//	delivery-policy    at each send of a source with a policy  source-v6-delivery-policy: retries spent, a tick past its max age
 //
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.
@@ -45,3 +46,8 @@ const stopGraceChange = "stop-grace"
 // configMemoChange versions the upserts of the config memo (MemoConfig), asked at a run's start:
 // runs recorded before keep the memo their start request gave them, if any.
 const configMemoChange = "config-memo"
+
+// deliveryPolicyChange versions the delivery policy (Config.Delivery), asked at each send of a
+// source that has one: a source given a policy by a worker of the previous version, which
+// ignored it, replays without.
+const deliveryPolicyChange = "delivery-policy"

@@ -52,6 +52,9 @@ type Tick struct {
 	// EarlierAttempts were made before this activity took the tick over, so that attempts
 	// are numbered across both.
 	EarlierAttempts int32 `json:",omitempty"`
+	// Delivery is the source's delivery policy for each attempt; nil: Temporal's retry policy
+	// alone sets the waits.
+	Delivery *Delivery `json:",omitempty"`
 }
 
 // DeadLetterRequest asks for a rejected tick to be posted to a dead-letter sink.

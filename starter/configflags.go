@@ -32,6 +32,7 @@ type scheduleFlags struct {
 	extensions    []string // name=value, as given
 	clearExt      bool     // update only
 	delivery      deliveryFlags
+	pauseOnFail   int
 }
 
 func (f *scheduleFlags) add(fs *pflag.FlagSet) {
@@ -53,6 +54,8 @@ func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.extensions, "extension", nil,
 		"CloudEvent extension attribute name=value, repeatable; names use a-z and 0-9 and win over the worker's K_CE_OVERRIDES")
 	f.delivery.add(fs)
+	fs.IntVar(&f.pauseOnFail, "pause-on-failure", 0,
+		"pause the source after this many ticks in a row were rejected or undeliverable (0: never); resume starts it again")
 }
 
 // addUpdate adds the flags that only `update` has.
@@ -97,6 +100,7 @@ func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) error {
 	}
 	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
 	c.Sink, c.SinkCredential, c.Type, c.Source = f.sink, f.credential, f.eventType, f.source
+	c.PauseOnFailure = f.pauseOnFail
 	c.Delivery, err = f.delivery.policy(fs)
 	return err
 }
@@ -109,17 +113,18 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 	}
 	catchup := workflows.CatchupPolicy(f.catchup)
 	for name, set := range map[string]func(){
-		"interval":        func() { p.Interval = &f.interval },
-		"cron":            func() { p.Cron = &f.cron },
-		"timezone":        func() { p.Timezone = &f.timezone },
-		"jitter":          func() { p.Jitter = &f.jitter },
-		"catchup":         func() { p.Catchup = &catchup },
-		"catchup-window":  func() { p.CatchupWindow = &f.catchupWindow },
-		"sink":            func() { p.Sink = &f.sink },
-		"sink-credential": func() { p.SinkCredential = &f.credential },
-		"type":            func() { p.Type = &f.eventType },
-		"source":          func() { p.Source = &f.source },
-		"subject":         func() { p.Subject = &f.subject },
+		"interval":         func() { p.Interval = &f.interval },
+		"cron":             func() { p.Cron = &f.cron },
+		"timezone":         func() { p.Timezone = &f.timezone },
+		"jitter":           func() { p.Jitter = &f.jitter },
+		"catchup":          func() { p.Catchup = &catchup },
+		"catchup-window":   func() { p.CatchupWindow = &f.catchupWindow },
+		"sink":             func() { p.Sink = &f.sink },
+		"sink-credential":  func() { p.SinkCredential = &f.credential },
+		"type":             func() { p.Type = &f.eventType },
+		"source":           func() { p.Source = &f.source },
+		"subject":          func() { p.Subject = &f.subject },
+		"pause-on-failure": func() { p.PauseOnFailure = &f.pauseOnFail },
 	} {
 		if fs.Changed(name) {
 			set()
@@ -147,7 +152,7 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 	if p.Empty() {
 		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, " +
 			"--sink, --sink-credential, --type, --source, --subject, --extension, --clear-extensions, --retry, --backoff-policy, " +
-			"--backoff-delay, --timeout, --max-age")
+			"--backoff-delay, --timeout, --max-age, --pause-on-failure")
 	}
 	return p, nil
 }

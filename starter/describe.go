@@ -49,6 +49,7 @@ func describeText(w io.Writer, rep report) error {
 	} else {
 		for _, sa := range []struct{ row, name string }{
 			{"schedule", searchattr.Schedule}, {"sink", searchattr.Sink}, {"paused", searchattr.Paused},
+			{"pause reason", searchattr.PauseReason},
 		} {
 			if v, ok := rep.SearchAttributes[sa.name]; ok {
 				rows = append(rows, [2]string{sa.row, fmt.Sprintf("%v (%s)", v, sa.name)})

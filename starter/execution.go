@@ -130,7 +130,7 @@ func runInput(ctx context.Context, c client.Client, namespace string, exec *comm
 func searchAttributes(sa *commonpb.SearchAttributes) map[string]any {
 	out := map[string]any{}
 	dc := converter.GetDefaultDataConverter()
-	for _, name := range []string{searchattr.Schedule, searchattr.Paused, searchattr.Sink} {
+	for _, name := range []string{searchattr.Schedule, searchattr.Paused, searchattr.PauseReason, searchattr.Sink} {
 		p := sa.GetIndexedFields()[name]
 		if p == nil {
 			continue

@@ -43,7 +43,7 @@ func newListCommand(r *root) *cobra.Command {
 			if all {
 				query = allQuery
 			}
-			if paused && searchAttributesRegistered(ctx, c, r.conn.Namespace) {
+			if registered, _ := searchAttributesRegistered(ctx, c, r.conn.Namespace); paused && registered {
 				query += pausedFilter
 			}
 			runs, err := listRuns(ctx, c, query)

@@ -53,7 +53,8 @@ func (r *root) start(ctx context.Context, c client.Client, id string, in workflo
 	opts := workflows.StartOptions(id, r.conn.TaskQueue)
 	opts.StaticSummary, opts.StaticDetails = in.Config.Summary(), in.Config.Details()
 	opts.Memo = map[string]any{workflows.MemoConfig: workflows.Record(in.Config)}
-	if in.Config.SearchAttributes = searchAttributesRegistered(ctx, c, r.conn.Namespace); in.Config.SearchAttributes {
+	in.Config.SearchAttributes, in.Config.PauseReasonAttribute = searchAttributesRegistered(ctx, c, r.conn.Namespace)
+	if in.Config.SearchAttributes {
 		opts.TypedSearchAttributes = workflows.StartSearchAttributes(in)
 	}
 	run, err := c.ExecuteWorkflow(ctx, opts, workflows.CronSource, in)

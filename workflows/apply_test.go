@@ -42,9 +42,10 @@ func TestDiffCoversEveryField(t *testing.T) {
 		"Data":                     {func(c *Config) { c.Data = []byte(`{"a":1}`) }, "data"},
 		"DataContentType":          {func(c *Config) { c.Data, c.DataContentType = []byte("x"), "text/plain" }, "data"},
 		"ContinueAsNewAfter":       {func(c *Config) { c.ContinueAsNewAfter = 50 }, "continue-as-new-after"},
+		"PauseOnFailure":           {func(c *Config) { c.PauseOnFailure = 3 }, "pause-on-failure"},
 		"Delivery":                 {func(c *Config) { c.Delivery = &DeliveryPolicy{Retry: ptr(int32(3)), Backoff: contract.Linear} }, "delivery"},
 	}
-	startOnly := []string{"StartAt", "SearchAttributes"}
+	startOnly := []string{"StartAt", "SearchAttributes", "PauseReasonAttribute"}
 	for i := range reflect.TypeFor[Config]().NumField() {
 		name := reflect.TypeFor[Config]().Field(i).Name
 		if _, ok := rows[name]; !ok && !slices.Contains(startOnly, name) {

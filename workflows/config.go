@@ -94,6 +94,12 @@ type Config struct {
 	// absent, so false, in every source started before the search attributes existed, and
 	// those replay without upserts.
 	SearchAttributes bool `json:",omitempty"`
+	// PauseReasonAttribute says that the namespace also has searchattr.PauseReason, which the
+	// source then keeps: set by the starter, like SearchAttributes.
+	PauseReasonAttribute bool `json:",omitempty"`
+	// PauseOnFailure pauses the source after this many ticks in a row were rejected or
+	// undeliverable (dead-lettered or not); zero: never.
+	PauseOnFailure int `json:",omitempty"`
 }
 
 // MaxAttributeBytes bounds a source's own event attributes, its extensions (names and values)
@@ -157,6 +163,9 @@ func (c Config) Validate() error {
 		if err := contract.CheckData(c.Data, c.DataContentType); err != nil {
 			return &FieldError{"data", abbreviate(c.Data), err.Error()}
 		}
+	}
+	if c.PauseOnFailure < 0 {
+		return &FieldError{"pause-on-failure", c.PauseOnFailure, "must not be negative"}
 	}
 	if c.ContinueAsNewAfter < 0 {
 		return &FieldError{"continue-as-new-after", c.ContinueAsNewAfter, "must not be negative"}

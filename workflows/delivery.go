@@ -38,6 +38,7 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	switch {
 	case err == nil:
 		s.state.Delivered++
+		s.state.FailuresInARow = 0
 		s.state.Retried += int64(max(receipt.Attempt-1, 0))
 	case contract.IsRejected(err):
 		s.state.Rejected++
@@ -47,6 +48,9 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
 		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
+			return false, err
+		}
+		if err := s.failed(ctx, f, "rejected: "+lastError(err)); err != nil {
 			return false, err
 		}
 	default:
@@ -66,7 +70,31 @@ func (s *source) giveUp(ctx workflow.Context, f *InFlight, why error) error {
 	if err := s.deadLetter(ctx, f.Tick, contract.Rejection{Sink: sink, Reason: why.Error()}); err != nil {
 		return err
 	}
+	if err := s.failed(ctx, f, why.Error()); err != nil {
+		return err
+	}
 	s.complete(f)
+	return nil
+}
+
+// failed counts f, rejected or undeliverable, among the failures in a row, and pauses the source
+// once they reach its PauseOnFailure: with the reason in its status, its search attributes and
+// the log. A resume starts the count again.
+func (s *source) failed(ctx workflow.Context, f *InFlight, why string) error {
+	s.state.FailuresInARow++
+	n := s.cfg.PauseOnFailure
+	if n == 0 || s.state.FailuresInARow < int64(n) || s.state.Stopping ||
+		workflow.GetVersion(ctx, pauseOnFailureChange, workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	s.state.Paused = true
+	s.state.PauseReason = fmt.Sprintf("paused on failure: %d ticks in a row rejected or undeliverable (--pause-on-failure %d); "+
+		"the last, tick %d: %s", s.state.FailuresInARow, n, f.Tick.Sequence, why)
+	s.logger.Warn("source paused on failure", "failuresInARow", s.state.FailuresInARow, "sequence", f.Tick.Sequence,
+		"id", f.Tick.ID, "reason", s.state.PauseReason)
+	if err := s.syncSearchAttributes(ctx); err != nil {
+		return fmt.Errorf("upsert search attributes: %w", err)
+	}
 	return nil
 }
 

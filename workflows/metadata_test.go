@@ -205,6 +205,7 @@ func TestSearchAttributeUpdates(t *testing.T) {
 		name    string
 		cfg     Config
 		paused  bool
+		reason  string
 		current map[string]*commonpb.Payload
 		want    []string // name=value, or name unset
 	}{
@@ -219,6 +220,15 @@ func TestSearchAttributeUpdates(t *testing.T) {
 		{name: "unset ones are missing", cfg: Config{Interval: s(10), Sink: "http://sink"},
 			current: map[string]*commonpb.Payload{searchattr.Sink: nilPayload, searchattr.Schedule: payload("every 10s"), searchattr.Paused: payload(false)},
 			want:    []string{"CronSourceSink=http://sink"}},
+		{name: "paused with the reason attribute", cfg: Config{Interval: s(10), Sink: "http://u:p4ss@sink", PauseReasonAttribute: true},
+			paused: true, reason: "sink maintenance", current: current,
+			want: []string{"CronSourcePaused=true", "CronSourcePauseReason=sink maintenance"}},
+		{name: "the reason without the attribute", cfg: Config{Interval: s(10), Sink: "http://u:p4ss@sink"},
+			paused: true, reason: "sink maintenance", current: current, want: []string{"CronSourcePaused=true"}},
+		{name: "resumed, the reason goes", cfg: Config{Interval: s(10), Sink: "http://u:p4ss@sink", PauseReasonAttribute: true},
+			current: map[string]*commonpb.Payload{searchattr.Sink: payload("http://u:xxxxx@sink"), searchattr.Schedule: payload("every 10s"),
+				searchattr.Paused: payload(true), searchattr.PauseReason: payload("sink maintenance")},
+			want: []string{"CronSourcePaused=false", "CronSourcePauseReason unset"}},
 		{name: "a value of another type is replaced", cfg: Config{Interval: s(10)},
 			current: map[string]*commonpb.Payload{searchattr.Schedule: payload(10), searchattr.Paused: payload(false)},
 			want:    []string{"CronSourceSchedule=every 10s"}},
@@ -226,7 +236,7 @@ func TestSearchAttributeUpdates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, u := range searchAttributeUpdates(tt.cfg.withDefaults(), tt.paused, tt.current) {
+			for _, u := range searchAttributeUpdates(tt.cfg.withDefaults(), State{Paused: tt.paused, PauseReason: tt.reason}, tt.current) {
 				if u.unset {
 					got = append(got, u.name+" unset")
 					continue

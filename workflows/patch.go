@@ -38,7 +38,8 @@ type ConfigPatch struct {
 	EndAt              *time.Time `json:",omitempty"`
 	ContinueAsNewAfter *int       `json:",omitempty"`
 	// Delivery replaces the whole delivery policy; the zero policy removes it.
-	Delivery *DeliveryPolicy `json:",omitempty"`
+	Delivery       *DeliveryPolicy `json:",omitempty"`
+	PauseOnFailure *int            `json:",omitempty"`
 }
 
 // Payload is an event payload: Data nil is the default {"Id","JobId"}, of DataContentType
@@ -86,6 +87,7 @@ func (p ConfigPatch) Apply(c Config) Config {
 	if p.Delivery != nil {
 		c.Delivery = p.Delivery.normalized()
 	}
+	set(&c.PauseOnFailure, p.PauseOnFailure)
 	return c
 }
 
@@ -107,7 +109,7 @@ func FullPatch(c Config) ConfigPatch {
 		SinkCredential: &c.SinkCredential, Type: &c.Type, Source: &c.Source, Subject: &c.Subject, Extensions: &ext,
 		DeadLetterSink: &c.DeadLetterSink, DeadLetterSinkCredential: &c.DeadLetterSinkCredential, ContentMode: &c.ContentMode,
 		Payload: &Payload{Data: c.Data, DataContentType: c.DataContentType}, MaxTicks: &c.MaxTicks, EndAt: &c.EndAt,
-		ContinueAsNewAfter: &c.ContinueAsNewAfter, Delivery: &DeliveryPolicy{}}
+		ContinueAsNewAfter: &c.ContinueAsNewAfter, Delivery: &DeliveryPolicy{}, PauseOnFailure: &c.PauseOnFailure}
 	if c.Delivery != nil {
 		p.Delivery = c.Delivery
 	}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +57,7 @@ func TestDeliveryPolicyGivesUp(t *testing.T) {
 					got = append(got, d.at.Sub(t0))
 				}
 			}
-			if !durationsEqual(got, tt.attempts) {
+			if !slices.Equal(got, tt.attempts) {
 				t.Errorf("tick 1 attempted at %v, want %v", got, tt.attempts)
 			}
 			if len(h.deadLetters) != 1 || h.deadLetters[0].Tick.Sequence != 1 || !strings.Contains(h.deadLetters[0].Rejection.Reason, tt.reason) {
@@ -69,18 +70,6 @@ func TestDeliveryPolicyGivesUp(t *testing.T) {
 			}
 		})
 	}
-}
-
-func durationsEqual(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestDeliveryPolicyIsValidated: each bad field is refused by its flag's name.

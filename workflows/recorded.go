@@ -31,7 +31,7 @@ type RecordedConfig struct {
 func Record(c Config) RecordedConfig {
 	c = c.withDefaults()
 	r := RecordedConfig{DataSHA256: digest(c.Data)}
-	c.Data, c.SearchAttributes = nil, false
+	c.Data, c.SearchAttributes, c.PauseReasonAttribute = nil, false, false
 	c.Sink, c.DeadLetterSink = sinkref.Redact(c.Sink), sinkref.Redact(c.DeadLetterSink)
 	r.Config = c
 	return r
@@ -119,6 +119,7 @@ func (r RecordedConfig) Diff(desired Config) ConfigDiff {
 	}
 	field(&d, "continue-as-new-after", have.ContinueAsNewAfter, want.ContinueAsNewAfter, &d.Patch.ContinueAsNewAfter,
 		func(n int) string { return fmt.Sprint(n) })
+	field(&d, "pause-on-failure", have.PauseOnFailure, want.PauseOnFailure, &d.Patch.PauseOnFailure, func(n int) string { return fmt.Sprint(n) })
 	if !want.Delivery.Equal(have.Delivery) {
 		d.Patch.Delivery = &DeliveryPolicy{}
 		if want.Delivery != nil {

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -14,7 +16,7 @@ import (
 // values the running source keeps up to date when in.Config.SearchAttributes.
 func StartSearchAttributes(in Input) temporal.SearchAttributes {
 	var set []temporal.SearchAttributeUpdate
-	for _, u := range searchAttributeUpdates(in.Config.withDefaults(), in.State.Paused, nil) {
+	for _, u := range searchAttributeUpdates(in.Config.withDefaults(), in.State, nil) {
 		if !u.unset {
 			set = append(set, u.update)
 		}
@@ -30,8 +32,9 @@ type searchAttributeUpdate struct {
 }
 
 // searchAttributeUpdates are the changes that bring current (a run's indexed fields) to the
-// values of c and paused.
-func searchAttributeUpdates(c Config, paused bool, current map[string]*commonpb.Payload) []searchAttributeUpdate {
+// values of c and of the state's pause.
+func searchAttributeUpdates(c Config, st State, current map[string]*commonpb.Payload) []searchAttributeUpdate {
+	paused := st.Paused
 	var updates []searchAttributeUpdate
 	sinkKey := temporal.NewSearchAttributeKeyKeyword(searchattr.Sink)
 	sinkURL := sinkref.Redact(c.Sink)
@@ -49,8 +52,21 @@ func searchAttributeUpdates(c Config, paused bool, current map[string]*commonpb.
 		key := temporal.NewSearchAttributeKeyBool(searchattr.Paused)
 		updates = append(updates, searchAttributeUpdate{name: searchattr.Paused, update: key.ValueSet(paused)})
 	}
+	if c.PauseReasonAttribute {
+		key := temporal.NewSearchAttributeKeyKeyword(searchattr.PauseReason)
+		reason := clip(st.PauseReason, maxReasonAttribute)
+		switch have, ok := decoded[string](current, searchattr.PauseReason); {
+		case !paused && ok:
+			updates = append(updates, searchAttributeUpdate{name: searchattr.PauseReason, update: key.ValueUnset(), unset: true})
+		case paused && reason != "" && (!ok || have != reason):
+			updates = append(updates, searchAttributeUpdate{name: searchattr.PauseReason, update: key.ValueSet(reason)})
+		}
+	}
 	return updates
 }
+
+// maxReasonAttribute bounds the pause reason in its search attribute, a keyword.
+const maxReasonAttribute = 256
 
 func has[T comparable](fields map[string]*commonpb.Payload, name string, want T) bool {
 	have, ok := decoded[T](fields, name)
@@ -76,7 +92,11 @@ func (s *source) syncSearchAttributes(ctx workflow.Context) error {
 	if !s.cfg.SearchAttributes {
 		return nil
 	}
-	updates := searchAttributeUpdates(s.cfg, s.state.Paused, workflow.GetInfo(ctx).SearchAttributes.GetIndexedFields())
+	updates := searchAttributeUpdates(s.cfg, s.state, workflow.GetInfo(ctx).SearchAttributes.GetIndexedFields())
+	if i := slices.IndexFunc(updates, func(u searchAttributeUpdate) bool { return u.name == searchattr.PauseReason }); i >= 0 &&
+		workflow.GetVersion(ctx, pauseOnFailureChange, workflow.DefaultVersion, 1) < 1 {
+		updates = slices.Delete(updates, i, i+1)
+	}
 	if len(updates) == 0 || workflow.GetVersion(ctx, searchAttributesChange, workflow.DefaultVersion, 1) < 1 {
 		return nil
 	}

@@ -51,6 +51,9 @@ type State struct {
 	// counted in DeadLettered too); LastUndeliverable is the last of them.
 	Undeliverable     int64            `json:",omitempty"`
 	LastUndeliverable *RejectionStatus `json:",omitempty"`
+	// FailuresInARow counts the ticks rejected or undeliverable since the last one delivered or
+	// the last resume, for Config.PauseOnFailure.
+	FailuresInARow int64 `json:",omitempty"`
 }
 
 // DefaultStartPausedReason is the pause reason of a source started paused without one.

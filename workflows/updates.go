@@ -115,7 +115,7 @@ func (s *source) resume(ctx workflow.Context) (Status, error) {
 		s.stopMoved = true
 		s.logger.Info("stop taken back")
 	}
-	s.state.Paused, s.state.PauseReason = false, ""
+	s.state.Paused, s.state.PauseReason, s.state.FailuresInARow = false, "", 0
 	s.woken = true
 	s.logger.Info("source resumed")
 	return s.changed(ctx)

@@ -14,6 +14,8 @@ package workflows
 //	stop-grace         in each stop handler                    source-v5-controls, source-v5-stop-grace-abandoned: a tick abandoned at the grace's end
 //	config-memo        at a run's start                        source-v6-apply: the memo follows every change, the apply signal
 //	delivery-policy    at each send of a source with a policy  source-v6-delivery-policy: retries spent, a tick past its max age
+//	pause-on-failure   before a pause on failure, and before   source-v6-pause-on-failure: paused after failures, the reason attribute
+//	                   upserting the pause reason attribute
 //
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.
@@ -51,3 +53,7 @@ const configMemoChange = "config-memo"
 // source that has one: a source given a policy by a worker of the previous version, which
 // ignored it, replays without.
 const deliveryPolicyChange = "delivery-policy"
+
+// pauseOnFailureChange versions the pause on failure (Config.PauseOnFailure) and the pause reason
+// search attribute (Config.PauseReasonAttribute), asked only where either would act.
+const pauseOnFailureChange = "pause-on-failure"

@@ -15,19 +15,24 @@ const (
 	Schedule = "CronSourceSchedule"
 	// Paused is whether the source is paused.
 	Paused = "CronSourcePaused"
+	// PauseReason is why a paused source is paused (by `pause --reason`, or on failure); unset
+	// while it runs. Sources keep it only where it was registered when they started: it came
+	// after the others, which Missing lists.
+	PauseReason = "CronSourcePauseReason"
 )
 
 // Types are the search attributes with their types, as they must be registered.
 func Types() map[string]enumspb.IndexedValueType {
 	return map[string]enumspb.IndexedValueType{
-		Sink:     enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		Schedule: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		Paused:   enumspb.INDEXED_VALUE_TYPE_BOOL,
+		Sink:        enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		Schedule:    enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		Paused:      enumspb.INDEXED_VALUE_TYPE_BOOL,
+		PauseReason: enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 	}
 }
 
 // Missing lists, sorted, the search attributes that registered (a namespace's custom search
-// attributes) lacks or has with another type.
+// attributes) lacks or has with another type, of the first three: PauseReason is optional.
 func Missing(registered map[string]enumspb.IndexedValueType) []string {
 	var missing []string
 	for _, name := range []string{Paused, Schedule, Sink} {

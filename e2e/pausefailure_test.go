@@ -12,7 +12,8 @@ import (
 
 // TestPauseOnFailure: a source with --pause-on-failure 2 whose sink rejects two ticks in a row
 // pauses itself; describe, the CronSourcePauseReason search attribute and the worker's log say
-// why, list --paused lists it, and resume starts it again with the same stream of ids.
+// why, list --paused lists it, describe's recent ticks show each outcome, and resume starts it
+// again with the same stream of ids.
 func TestPauseOnFailure(t *testing.T) {
 	sink := newRecorder(t)
 	sink.setAnswer(func(a arrival) answer {
@@ -36,6 +37,14 @@ func TestPauseOnFailure(t *testing.T) {
 	}
 	if d.Sequence != 3 || d.Rejected != 2 {
 		t.Errorf("paused at sequence %d with %d rejected, want 3 and 2", d.Sequence, d.Rejected)
+	}
+	if r := d.RecentTicks; len(r) != 3 || r[0].Outcome != "delivered" || r[2].Sequence != 3 || r[2].Outcome != "rejected" ||
+		r[2].Attempts != 1 || !strings.Contains(r[2].LastError, "400 Bad Request: no thanks") {
+		t.Errorf("recent ticks %+v, want 1 delivered, 2 and 3 rejected with the sink's answer", r)
+	}
+	if out := mustStarter(t, addr, "describe", "--workflow-id", id); !strings.Contains(out, "recent ticks:") ||
+		!strings.Contains(out, "  3 rejected at ") {
+		t.Errorf("describe:\n%s", out)
 	}
 	c, err := client.Dial(client.Options{HostPort: addr})
 	if err != nil {

@@ -139,7 +139,31 @@ func progressRows(rep report, live bool) [][2]string {
 		{"caught up", fmt.Sprint(st.CaughtUp)},
 		{"skipped", fmt.Sprint(st.Skipped)},
 		{"abandoned", fmt.Sprint(st.Abandoned)},
+		{"recent ticks", recentText(st.RecentTicks)},
 	}...)
+}
+
+// recentText lists the recent ticks, newest first, one per line: "12 delivered at 10:00:01.002
+// (due 10:00:01, 1 attempt) id ...", then the error if any.
+func recentText(ticks []workflows.TickRecord) string {
+	if len(ticks) == 0 {
+		return "none"
+	}
+	var lines []string
+	for i := len(ticks) - 1; i >= 0; i-- {
+		r := ticks[i]
+		attempts := "attempts unknown"
+		if r.Attempts > 0 {
+			attempts = fmt.Sprintf("%d attempt(s) from %s", r.Attempts, r.FirstAttempt.Format(time.RFC3339Nano))
+		}
+		line := fmt.Sprintf("\n  %d %s at %s (due %s, %s) id %s", r.Sequence, r.Outcome, r.LastAttempt.Format(time.RFC3339Nano),
+			r.Time.Format(time.RFC3339Nano), attempts, r.ID)
+		if r.LastError != "" {
+			line += ": " + r.LastError
+		}
+		lines = append(lines, line)
+	}
+	return fmt.Sprintf("%d, newest first%s", len(ticks), strings.Join(lines, ""))
 }
 
 func orText(s, none string) string {

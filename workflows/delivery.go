@@ -18,6 +18,9 @@ import (
 // abandoned.
 func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 	s.state.InFlight = f
+	if f.FirstAttempt.IsZero() {
+		f.FirstAttempt = workflow.Now(ctx)
+	}
 	s.redirect = false
 	sendCtx, cancel := workflow.WithCancel(ctx)
 	defer cancel()
@@ -40,12 +43,14 @@ func (s *source) deliver(ctx workflow.Context, f *InFlight) (bool, error) {
 		s.state.Delivered++
 		s.state.FailuresInARow = 0
 		s.state.Retried += int64(max(receipt.Attempt-1, 0))
+		s.remember(workflow.Now(ctx), f, OutcomeDelivered, receipt.Attempt, f.FirstError)
 	case contract.IsRejected(err):
 		s.state.Rejected++
 		rejection, _ := contract.RejectionOf(err)
 		s.state.LastRejection = &RejectionStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID,
 			Sink: sinkref.WithoutUserinfo(rejection.Sink), StatusCode: rejection.StatusCode, Reason: rejection.Reason}
 		s.state.Retried += int64(max(rejection.Attempt-1, 0))
+		s.remember(workflow.Now(ctx), f, OutcomeRejected, rejection.Attempt, lastError(err))
 		s.logger.Warn("tick rejected, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", err)
 		if err := s.deadLetter(ctx, f.Tick, rejection); err != nil {
 			return false, err
@@ -67,6 +72,9 @@ func (s *source) giveUp(ctx workflow.Context, f *InFlight, why error) error {
 	sink := sinkref.WithoutUserinfo(f.Tick.Sink)
 	s.state.LastUndeliverable = &RejectionStatus{Sequence: f.Tick.Sequence, ID: f.Tick.ID, Sink: sink, Reason: why.Error()}
 	s.logger.Warn("tick undeliverable, going on to the next", "sequence", f.Tick.Sequence, "id", f.Tick.ID, "error", why)
+	var u errUndeliverable
+	errors.As(why, &u)
+	s.remember(workflow.Now(ctx), f, OutcomeUndeliverable, u.attempts, why.Error())
 	if err := s.deadLetter(ctx, f.Tick, contract.Rejection{Sink: sink, Reason: why.Error()}); err != nil {
 		return err
 	}
@@ -131,7 +139,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 			deadline = tick.Time.Add(policy.MaxAge)
 		}
 		if !deadline.IsZero() && !workflow.Now(ctx).Before(deadline) {
-			return receipt, exhausted, errUndeliverable{fmt.Sprintf("undeliverable: older than its --max-age %v before an attempt", policy.MaxAge)}
+			return receipt, exhausted, errUndeliverable{reason: fmt.Sprintf("undeliverable: older than its --max-age %v before an attempt", policy.MaxAge)}
 		}
 	}
 	if s.firstAttemptLocal(ctx) {
@@ -139,6 +147,9 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, contract.DeliverActivity, tick), &receipt)
 		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err
+		}
+		if f := s.state.InFlight; f != nil && f.FirstError == "" {
+			f.FirstError = lastError(err)
 		}
 		if why := policy.spentAfterFirst(err, workflow.Now(ctx).Add(RetryDelay(err)), deadline); why != nil {
 			return receipt, exhausted, why

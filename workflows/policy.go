@@ -171,8 +171,12 @@ func (s *source) policy(ctx workflow.Context) *DeliveryPolicy {
 	return s.cfg.Delivery
 }
 
-// errUndeliverable is why a tick's delivery policy gave it up.
-type errUndeliverable struct{ reason string }
+// errUndeliverable is why a tick's delivery policy gave it up, after how many attempts (0: not
+// known).
+type errUndeliverable struct {
+	reason   string
+	attempts int32
+}
 
 func (e errUndeliverable) Error() string { return e.reason }
 
@@ -184,10 +188,10 @@ func (p *DeliveryPolicy) spentAfterFirst(err error, next, deadline time.Time) er
 	case p == nil:
 		return nil
 	case p.Retry != nil && *p.Retry == 0:
-		return errUndeliverable{fmt.Sprintf("undeliverable: no retry (--retry 0); error: %s", lastError(err))}
+		return errUndeliverable{fmt.Sprintf("undeliverable: no retry (--retry 0); error: %s", lastError(err)), 1}
 	case !deadline.IsZero() && !next.Before(deadline):
 		return errUndeliverable{fmt.Sprintf("undeliverable: its next attempt would come after its --max-age %v; last error: %s",
-			p.MaxAge, lastError(err))}
+			p.MaxAge, lastError(err)), 1}
 	}
 	return nil
 }
@@ -216,7 +220,7 @@ func spent(err error, p *DeliveryPolicy, now, deadline time.Time) (error, bool) 
 	if p == nil || err == nil {
 		return nil, false
 	}
-	tooOld := errUndeliverable{fmt.Sprintf("undeliverable: older than its --max-age %v; last error: %s", p.MaxAge, lastError(err))}
+	tooOld := errUndeliverable{reason: fmt.Sprintf("undeliverable: older than its --max-age %v; last error: %s", p.MaxAge, lastError(err))}
 	var timeout *temporal.TimeoutError
 	if errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE {
 		return tooOld, true
@@ -228,7 +232,7 @@ func spent(err error, p *DeliveryPolicy, now, deadline time.Time) (error, bool) 
 	if p.Retry == nil || !deadline.IsZero() && !now.Add(RetryDelay(err)).Before(deadline) {
 		return tooOld, true
 	}
-	return errUndeliverable{fmt.Sprintf("undeliverable: %d retries spent (--retry); last error: %s", *p.Retry, lastError(err))}, true
+	return errUndeliverable{fmt.Sprintf("undeliverable: %d retries spent (--retry); last error: %s", *p.Retry, lastError(err)), *p.Retry + 1}, true
 }
 
 // UnmarshalJSON decodes a DeliveryPolicy, taking its durations in either form of jsonDuration.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -197,6 +198,7 @@ func TestStatusQuery(t *testing.T) {
 				WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
 				Sink: "http://sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 2,
 				LastScheduledTime: t0.Add(20 * time.Second), NextFireTime: &idle[0], NextFireTimes: idle, Delivered: 2,
+				RecentTicks: []TickRecord{delivered(1, s(10), s(10)), delivered(2, s(20), s(20))},
 			},
 		},
 		{
@@ -206,7 +208,8 @@ func TestStatusQuery(t *testing.T) {
 				WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
 				Sink: "http://user:xxxxx@sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 1,
 				LastScheduledTime: t0.Add(10 * time.Second), NextFireTime: &busy[0], NextFireTimes: busy, Delivered: 1,
-				InFlight: &TickStatus{Sequence: 2, ID: "default-test-run-id-2", Time: t0.Add(20 * time.Second)},
+				InFlight:    &TickStatus{Sequence: 2, ID: "default-test-run-id-2", Time: t0.Add(20 * time.Second)},
+				RecentTicks: []TickRecord{delivered(1, s(10), s(10))},
 			},
 		},
 	} {
@@ -229,6 +232,12 @@ func TestStatusQuery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// delivered is the record of tick seq, due at due and delivered at its first attempt at at.
+func delivered(seq int64, due, at time.Duration) TickRecord {
+	return TickRecord{Sequence: seq, ID: fmt.Sprintf("default-test-run-id-%d", seq), Time: t0.Add(due), FirstAttempt: t0.Add(at),
+		LastAttempt: t0.Add(at), Attempts: 1, Outcome: OutcomeDelivered}
 }
 
 func TestInvalidConfigFailsTheWorkflow(t *testing.T) {

@@ -54,6 +54,8 @@ type State struct {
 	// FailuresInARow counts the ticks rejected or undeliverable since the last one delivered or
 	// the last resume, for Config.PauseOnFailure.
 	FailuresInARow int64 `json:",omitempty"`
+	// Recent are the last RecentTicks ticks handled, oldest first.
+	Recent []TickRecord `json:",omitempty"`
 }
 
 // DefaultStartPausedReason is the pause reason of a source started paused without one.
@@ -73,4 +75,8 @@ func PausedAtStart(reason string) State {
 type InFlight struct {
 	Tick contract.Tick
 	Slot bool
+	// FirstAttempt is when its delivery first began; FirstError the error of its first attempt,
+	// if that failed and the workflow saw it (a local activity).
+	FirstAttempt time.Time `json:",omitempty"`
+	FirstError   string    `json:",omitempty"`
 }

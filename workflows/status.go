@@ -71,7 +71,9 @@ type Status struct {
 	Abandoned    int64 `json:"abandoned"`
 	// Delivery is the source's delivery policy, if it has one; Undeliverable counts the ticks it
 	// gave up, and LastUndeliverable is the last of them.
-	Delivery          *DeliveryStatus  `json:"delivery,omitempty"`
+	Delivery *DeliveryStatus `json:"delivery,omitempty"`
+	// RecentTicks are the last ticks the source handled, oldest first, at most RecentTicks.
+	RecentTicks       []TickRecord     `json:"recentTicks"`
 	Undeliverable     int64            `json:"undeliverable"`
 	LastUndeliverable *RejectionStatus `json:"lastUndeliverable,omitempty"`
 }
@@ -118,7 +120,8 @@ func (s *source) statusWith(n int) Status {
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
 		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
-		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
+		RecentTicks: append([]TickRecord{}, s.state.Recent...),
+		Delivery:    c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

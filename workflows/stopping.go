@@ -59,6 +59,7 @@ func (s *source) abandon(ctx workflow.Context, f *InFlight) error {
 	s.state.Abandoned++
 	s.logger.Warn("tick abandoned: the source stopped before the sink took it", "sequence", f.Tick.Sequence,
 		"id", f.Tick.ID, "sink", sinkref.Redact(f.Tick.Sink), "deadLetterSink", sinkref.Redact(s.cfg.DeadLetterSink))
+	s.remember(workflow.Now(ctx), f, OutcomeAbandoned, 0, "abandoned: the source was stopped before the sink took the tick")
 	if err := s.deadLetter(ctx, f.Tick, contract.Rejection{Sink: f.Tick.Sink,
 		Reason: "abandoned: the source was stopped before the sink took the tick"}); err != nil {
 		return err

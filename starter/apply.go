@@ -180,7 +180,8 @@ func sendPatch(ctx context.Context, c client.Client, id string, p workflows.Conf
 	var st workflows.Status
 	err = sendUpdate(uctx, c, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: workflows.UpdateConfig,
 		Args: []any{p}, WaitForStage: client.WorkflowUpdateStageCompleted}, &st)
-	if err == nil || !errors.Is(uctx.Err(), context.DeadlineExceeded) || ctx.Err() != nil {
+	var waited *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if err == nil || ctx.Err() != nil || !errors.As(err, &waited) && !errors.Is(uctx.Err(), context.DeadlineExceeded) {
 		return false, err
 	}
 	if err := c.SignalWorkflow(ctx, id, "", workflows.SignalApply, p); err != nil {

@@ -18,7 +18,8 @@ import (
 // scheduleFlags are the settings that `start` and `update` share, as typed on the command line.
 type scheduleFlags struct {
 	interval      time.Duration
-	cron          string
+	cron          []string // the first, then those fired with it
+	skipCron      []string
 	timezone      string
 	jitter        time.Duration
 	catchup       string
@@ -37,7 +38,10 @@ type scheduleFlags struct {
 
 func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.interval, "interval", 10*time.Second, "time between ticks (at least 100ms)")
-	fs.StringVar(&f.cron, "cron", "", `cron expression with 5 or 6 fields (seconds first, optional) or a descriptor such as @hourly; replaces --interval`)
+	fs.StringArrayVar(&f.cron, "cron", nil, `cron expression with 5 or 6 fields (seconds first, optional) or a descriptor such as @hourly; `+
+		`replaces --interval; repeatable: the source fires at the union of their times`)
+	fs.StringArrayVar(&f.skipCron, "skip-cron", nil, `cron expression whose times the source never fires at (holidays, say), `+
+		`read in --timezone; repeatable`)
 	fs.StringVar(&f.timezone, "timezone", "", "IANA time zone the --cron expression is read in (default UTC)")
 	fs.DurationVar(&f.jitter, "jitter", 0, "delay each tick's sending by a deterministic amount below this (less than --interval)")
 	fs.StringVar(&f.catchup, "catchup", string(workflows.CatchupAll), "missed ticks to deliver: all, latest or skip")
@@ -56,6 +60,32 @@ func (f *scheduleFlags) add(fs *pflag.FlagSet) {
 	f.delivery.add(fs)
 	fs.IntVar(&f.pauseOnFail, "pause-on-failure", 0,
 		"pause the source after this many ticks in a row were rejected or undeliverable (0: never); resume starts it again")
+}
+
+// firstCron is the first --cron, "" if none; extraCron are the others, those fired with it.
+func (f *scheduleFlags) firstCron() string {
+	if len(f.cron) == 0 {
+		return ""
+	}
+	return f.cron[0]
+}
+
+func (f *scheduleFlags) extraCron() []string {
+	if len(f.cron) < 2 {
+		return nil
+	}
+	return f.cron[1:]
+}
+
+// nonBlank is list without its empty strings, nil if none is left.
+func nonBlank(list []string) []string {
+	var out []string
+	for _, s := range list {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // addUpdate adds the flags that only `update` has.
@@ -94,8 +124,10 @@ func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) error {
 		return err
 	}
 	c.Extensions, c.Subject = ext, f.subject
-	c.Interval, c.Cron, c.Timezone, c.Jitter = f.interval, f.cron, f.timezone, f.jitter
-	if f.cron != "" && !fs.Changed("interval") {
+	c.Interval, c.Timezone, c.Jitter = f.interval, f.timezone, f.jitter
+	c.Cron, c.ExtraCron = f.firstCron(), f.extraCron()
+	c.SkipCron = nonBlank(f.skipCron)
+	if c.Cron != "" && !fs.Changed("interval") {
 		c.Interval = 0
 	}
 	c.Catchup, c.CatchupWindow = workflows.CatchupPolicy(f.catchup), f.catchupWindow
@@ -109,12 +141,19 @@ func (f *scheduleFlags) config(fs *pflag.FlagSet, c *workflows.Config) error {
 func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) {
 	var p workflows.ConfigPatch
 	if fs.Changed("interval") && fs.Changed("cron") {
-		return p, fmt.Errorf("invalid --cron %q: cannot be used with --interval", f.cron)
+		return p, fmt.Errorf("invalid --cron %q: cannot be used with --interval", f.firstCron())
 	}
 	catchup := workflows.CatchupPolicy(f.catchup)
 	for name, set := range map[string]func(){
-		"interval":         func() { p.Interval = &f.interval },
-		"cron":             func() { p.Cron = &f.cron },
+		"interval": func() { p.Interval = &f.interval },
+		"cron": func() {
+			cron, extra := f.firstCron(), f.extraCron()
+			p.Cron, p.ExtraCron = &cron, &extra
+		},
+		"skip-cron": func() {
+			skip := nonBlank(f.skipCron) // --skip-cron "" removes them
+			p.SkipCron = &skip
+		},
 		"timezone":         func() { p.Timezone = &f.timezone },
 		"jitter":           func() { p.Jitter = &f.jitter },
 		"catchup":          func() { p.Catchup = &catchup },
@@ -150,7 +189,7 @@ func (f *scheduleFlags) patch(fs *pflag.FlagSet) (workflows.ConfigPatch, error) 
 		p.Delivery = policy // the whole policy: flags left out take their defaults
 	}
 	if p.Empty() {
-		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --timezone, --jitter, --catchup, --catchup-window, " +
+		return p, fmt.Errorf("nothing to update: give at least one of --interval, --cron, --skip-cron, --timezone, --jitter, --catchup, --catchup-window, " +
 			"--sink, --sink-credential, --type, --source, --subject, --extension, --clear-extensions, --retry, --backoff-policy, " +
 			"--backoff-delay, --timeout, --max-age, --pause-on-failure")
 	}

@@ -88,7 +88,7 @@ func controlCommands(r *root) []*cobra.Command {
 				return []any{p}, err
 			},
 			says: func(id string, st workflows.Status) string {
-				return fmt.Sprintf("updated source %q: %s, next tick %s", id, workflows.ScheduleText(st.Interval, st.Cron, st.Timezone), nextText(st))
+				return fmt.Sprintf("updated source %q: %s, next tick %s", id, st.Schedule(), nextText(st))
 			}},
 		{use: "trigger", short: "Send one extra tick now, with its own sequence number", update: workflows.UpdateTrigger,
 			says: func(id string, st workflows.Status) string {

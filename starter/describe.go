@@ -87,7 +87,7 @@ func configRows(st workflows.Status) [][2]string {
 		catchup += ", within " + st.CatchupWindow
 	}
 	rows := [][2]string{
-		{"schedule", workflows.ScheduleText(st.Interval, st.Cron, st.Timezone)},
+		{"schedule", st.Schedule()},
 		{"catch-up", catchup},
 		{"jitter", orText(st.Jitter, "none")},
 		{"type", st.Type},

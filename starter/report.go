@@ -202,7 +202,7 @@ func (r report) schedule() string {
 	if s, ok := r.SearchAttributes[searchattr.Schedule].(string); ok && s != "" {
 		return s
 	}
-	return workflows.ScheduleText(r.Interval, r.Cron, r.Timezone)
+	return r.Status.Schedule()
 }
 
 // nextText is the next fire time, or why there is none.

@@ -105,7 +105,8 @@ func specOf(fields map[string]any, allowed string, lookupEnv func(string) (strin
 		if key == "allowed-sinks" || fs.Lookup(key) == nil {
 			return sourceSpec{}, fmt.Errorf("unknown field %q: a source's fields are the flags of `starter start`", key)
 		}
-		values, err := flagValues(key, fields[key])
+		_, repeatable := fs.Lookup(key).Value.(pflag.SliceValue)
+		values, err := flagValues(key, fields[key], repeatable)
 		if err != nil {
 			return sourceSpec{}, err
 		}
@@ -131,9 +132,9 @@ func specOf(fields map[string]any, allowed string, lookupEnv func(string) (strin
 	return sourceSpec{id: src.id, in: in}, err
 }
 
-// flagValues turns a field's value into the strings its flag takes: a scalar, or for
-// extension a list of name=value or a map of them.
-func flagValues(key string, v any) ([]string, error) {
+// flagValues turns a field's value into the strings its flag takes: a scalar, or for a
+// repeatable flag a list, and for extension a map of names to values too.
+func flagValues(key string, v any, repeatable bool) ([]string, error) {
 	switch v := v.(type) {
 	case string:
 		return []string{v}, nil
@@ -142,12 +143,12 @@ func flagValues(key string, v any) ([]string, error) {
 	case bool:
 		return []string{strconv.FormatBool(v)}, nil
 	case []any:
-		if key == "extension" {
+		if repeatable {
 			out := make([]string, len(v))
 			for i, e := range v {
 				s, ok := e.(string)
 				if !ok {
-					return nil, fmt.Errorf("invalid extension: each must be a name=value string, not %s", jsonKind(e))
+					return nil, fmt.Errorf("invalid %s: each must be a string, not %s", key, jsonKind(e))
 				}
 				out[i] = s
 			}
@@ -157,7 +158,7 @@ func flagValues(key string, v any) ([]string, error) {
 		if key == "extension" {
 			var out []string
 			for _, name := range slices.Sorted(maps.Keys(v)) {
-				value, err := flagValues("", v[name])
+				value, err := flagValues("", v[name], false)
 				if err != nil || len(value) != 1 {
 					return nil, fmt.Errorf("invalid extension %s: its value must be a string, not %s", name, jsonKind(v[name]))
 				}

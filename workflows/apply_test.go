@@ -25,6 +25,8 @@ func TestDiffCoversEveryField(t *testing.T) {
 		"Interval":                 {func(c *Config) { c.Interval = s(5) }, "interval"},
 		"Cron":                     {func(c *Config) { c.Interval, c.Cron = 0, "*/5 * * * *" }, "cron"},
 		"Timezone":                 {func(c *Config) { c.Interval, c.Cron, c.Timezone = 0, "0 9 * * *", "Europe/Paris" }, "timezone"},
+		"ExtraCron":                {func(c *Config) { c.Interval, c.Cron, c.ExtraCron = 0, "0 9 * * *", []string{"0 17 * * *"} }, "more cron"},
+		"SkipCron":                 {func(c *Config) { c.Interval, c.Cron, c.SkipCron = 0, "0 9 * * *", []string{"0 9 25 12 *"} }, "skip-cron"},
 		"Jitter":                   {func(c *Config) { c.Jitter = s(1) }, "jitter"},
 		"EndAt":                    {func(c *Config) { c.EndAt = t0.Add(time.Hour) }, "end-at"},
 		"MaxTicks":                 {func(c *Config) { c.MaxTicks = 7 }, "max-ticks"},

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hello-cron/cronsource/activities/contract"
@@ -44,6 +45,11 @@ type Config struct {
 	// Cron is a 5- or 6-field cron expression (seconds optional) or a descriptor such as
 	// @hourly, read in Timezone.
 	Cron string
+	// ExtraCron are more cron expressions: the source fires at the union of their times and
+	// Cron's, a time they share once. SkipCron are cron expressions whose times it never fires
+	// at (holidays, say). All are read in Timezone.
+	ExtraCron []string `json:",omitempty"`
+	SkipCron  []string `json:",omitempty"`
 	// Timezone is the IANA name Cron is read in; empty means UTC.
 	Timezone string
 	// Jitter delays each tick's sending by a deterministic amount in [0, Jitter). The event's
@@ -186,6 +192,9 @@ func (c Config) validateSchedule() error {
 		if c.Jitter > 0 {
 			gap = minGap(sched)
 		}
+	case len(c.ExtraCron) > 0 || len(c.SkipCron) > 0:
+		return &FieldError{"cron", strings.Join(append(slices.Clone(c.ExtraCron), c.SkipCron...), " "),
+			"more --cron and --skip-cron need a first --cron"}
 	case c.Interval < MinInterval:
 		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at least %v", MinInterval)}
 	case c.Interval > MaxInterval:

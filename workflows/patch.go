@@ -2,18 +2,23 @@ package workflows
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // ConfigPatch changes a running source from its next tick; nil fields stay as they are.
-// Setting Interval drops Cron and Timezone; setting Cron drops Interval. Every field of Config
+// Setting Interval drops Cron, ExtraCron, SkipCron and Timezone; setting Cron drops Interval.
+// Every field of Config
 // but StartAt, which only a start uses, can be changed (TestDiffCoversEveryField).
 type ConfigPatch struct {
-	Interval      *time.Duration `json:",omitempty"`
-	Cron          *string        `json:",omitempty"`
-	Timezone      *string        `json:",omitempty"`
+	Interval *time.Duration `json:",omitempty"`
+	Cron     *string        `json:",omitempty"`
+	Timezone *string        `json:",omitempty"`
+	// ExtraCron and SkipCron replace those lists; an empty list removes them.
+	ExtraCron     *[]string      `json:",omitempty"`
+	SkipCron      *[]string      `json:",omitempty"`
 	Jitter        *time.Duration `json:",omitempty"`
 	Catchup       *CatchupPolicy `json:",omitempty"`
 	CatchupWindow *time.Duration `json:",omitempty"`
@@ -55,12 +60,18 @@ func (p ConfigPatch) Empty() bool { return p == ConfigPatch{} }
 // Apply returns c with the patch applied.
 func (p ConfigPatch) Apply(c Config) Config {
 	if p.Interval != nil {
-		c.Interval, c.Cron, c.Timezone = *p.Interval, "", ""
+		c.Interval, c.Cron, c.Timezone, c.ExtraCron, c.SkipCron = *p.Interval, "", "", nil, nil
 	}
 	if p.Cron != nil {
 		c.Cron, c.Interval = *p.Cron, 0
 	}
 	set(&c.Timezone, p.Timezone)
+	if p.ExtraCron != nil {
+		c.ExtraCron = nonEmpty(*p.ExtraCron)
+	}
+	if p.SkipCron != nil {
+		c.SkipCron = nonEmpty(*p.SkipCron)
+	}
 	set(&c.Jitter, p.Jitter)
 	set(&c.Catchup, p.Catchup)
 	set(&c.CatchupWindow, p.CatchupWindow)
@@ -91,6 +102,14 @@ func (p ConfigPatch) Apply(c Config) Config {
 	return c
 }
 
+// nonEmpty is a copy of list, nil if it is empty.
+func nonEmpty(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	return slices.Clone(list)
+}
+
 func set[T any](dst *T, v *T) {
 	if v != nil {
 		*dst = *v
@@ -114,7 +133,8 @@ func FullPatch(c Config) ConfigPatch {
 		p.Delivery = c.Delivery
 	}
 	if c.Cron != "" {
-		p.Cron, p.Timezone = &c.Cron, &c.Timezone
+		extra, skip := append([]string{}, c.ExtraCron...), append([]string{}, c.SkipCron...)
+		p.Cron, p.Timezone, p.ExtraCron, p.SkipCron = &c.Cron, &c.Timezone, &extra, &skip
 	} else {
 		p.Interval = &c.Interval
 	}

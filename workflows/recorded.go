@@ -74,6 +74,17 @@ func (r RecordedConfig) Diff(desired Config) ConfigDiff {
 			d.Patch.Cron = &want.Cron
 			schedule("cron", show(have.Cron), show(want.Cron))
 		}
+		for _, l := range []struct {
+			flag       string
+			have, want []string
+			dst        **[]string
+		}{{"more cron", have.ExtraCron, want.ExtraCron, &d.Patch.ExtraCron}, {"skip-cron", have.SkipCron, want.SkipCron, &d.Patch.SkipCron}} {
+			if !slices.Equal(l.have, l.want) {
+				list := append([]string{}, l.want...)
+				*l.dst = &list
+				schedule(l.flag, showList(l.have), showList(l.want))
+			}
+		}
 		if want.Timezone != have.Timezone {
 			d.Patch.Timezone = &want.Timezone
 			schedule("timezone", show(have.Timezone), show(want.Timezone))
@@ -158,6 +169,14 @@ func showTime(t time.Time) string {
 		return "none"
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+func showList(list []string) string {
+	quoted := make([]string, len(list))
+	for i, s := range list {
+		quoted[i] = show(s)
+	}
+	return "[" + strings.Join(quoted, " ") + "]"
 }
 
 func showExtensions(ext map[string]string) string {

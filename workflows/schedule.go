@@ -32,10 +32,39 @@ func (s intervalSchedule) next(t time.Time) time.Time {
 	return s.anchor.Add(t.Sub(s.anchor) / s.every * s.every).Add(s.every)
 }
 
-// cronSchedule fires at the times of a cron expression.
-type cronSchedule struct{ spec cron.Schedule }
+// cronSchedule fires at the union of the times of its cron expressions, except at the times of
+// its skip expressions.
+type cronSchedule struct{ specs, skip []cron.Schedule }
 
-func (s cronSchedule) next(t time.Time) time.Time { return s.spec.Next(t) }
+// maxSkipped bounds how many fire times in a row the skip expressions may exclude before the
+// schedule counts as never firing again: next must end on every worker and replay.
+const maxSkipped = 10000
+
+func (s cronSchedule) next(t time.Time) time.Time {
+	for range maxSkipped {
+		var at time.Time
+		for _, spec := range s.specs {
+			if n := spec.Next(t); !n.IsZero() && (at.IsZero() || n.Before(at)) {
+				at = n
+			}
+		}
+		if at.IsZero() || !s.skipped(at) {
+			return at
+		}
+		t = at
+	}
+	return time.Time{}
+}
+
+// skipped: a skip expression fires at t.
+func (s cronSchedule) skipped(t time.Time) bool {
+	for _, spec := range s.skip {
+		if spec.Next(t.Add(-time.Nanosecond)).Equal(t) {
+			return true
+		}
+	}
+	return false
+}
 
 // cronParser accepts 5 or 6 fields (seconds optional) and descriptors such as @hourly.
 func cronParser() cron.Parser {
@@ -60,20 +89,42 @@ func newSchedule(c Config, anchor time.Time, loadZone zoneLoader) (schedule, err
 	if err != nil {
 		return nil, &FieldError{"timezone", c.Timezone, "must be an IANA time zone name such as Europe/Paris"}
 	}
-	if strings.HasPrefix(c.Cron, "TZ=") || strings.HasPrefix(c.Cron, "CRON_TZ=") {
-		return nil, &FieldError{"cron", c.Cron, "set the time zone with --timezone"}
+	var s cronSchedule
+	for _, e := range []struct {
+		flag  string
+		exprs []string
+		dst   *[]cron.Schedule
+	}{{"cron", append([]string{c.Cron}, c.ExtraCron...), &s.specs}, {"skip-cron", c.SkipCron, &s.skip}} {
+		for _, expr := range e.exprs {
+			spec, err := parseCron(e.flag, expr, loc)
+			if err != nil {
+				return nil, err
+			}
+			*e.dst = append(*e.dst, spec)
+		}
 	}
-	spec, err := cronParser().Parse(c.Cron)
+	if s.next(cronReference()).IsZero() {
+		return nil, &FieldError{"cron", strings.Join(append([]string{c.Cron}, c.ExtraCron...), " "), "never fires (--skip-cron may exclude every time)"}
+	}
+	return s, nil
+}
+
+// parseCron parses one cron expression of flag, read in loc.
+func parseCron(flag, expr string, loc *time.Location) (cron.Schedule, error) {
+	if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
+		return nil, &FieldError{flag, expr, "set the time zone with --timezone"}
+	}
+	spec, err := cronParser().Parse(expr)
 	if err != nil {
-		return nil, &FieldError{"cron", c.Cron, err.Error()}
+		return nil, &FieldError{flag, expr, err.Error()}
 	}
 	if ss, ok := spec.(*cron.SpecSchedule); ok {
 		ss.Location = loc // the parser's default is the machine's zone
 	}
 	if spec.Next(cronReference()).IsZero() {
-		return nil, &FieldError{"cron", c.Cron, "never fires"}
+		return nil, &FieldError{flag, expr, "never fires"}
 	}
-	return cronSchedule{spec: spec}, nil
+	return spec, nil
 }
 
 // cronReference is where a cron expression's fire times are examined for validation: a fixed

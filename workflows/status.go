@@ -26,6 +26,8 @@ type Status struct {
 
 	Interval      string     `json:"interval,omitempty"`
 	Cron          string     `json:"cron,omitempty"`
+	ExtraCron     []string   `json:"extraCron,omitempty"`
+	SkipCron      []string   `json:"skipCron,omitempty"`
 	Timezone      string     `json:"timezone,omitempty"`
 	Jitter        string     `json:"jitter,omitempty"`
 	StartAt       *time.Time `json:"startAt,omitempty"`
@@ -111,7 +113,7 @@ func (s *source) statusWith(n int) Status {
 	st := Status{
 		WorkflowID: s.workflowID, Paused: s.state.Paused, PauseReason: s.state.PauseReason,
 		Stopping: s.state.Stopping, Finished: s.finished,
-		Cron: c.Cron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
+		Cron: c.Cron, ExtraCron: c.ExtraCron, SkipCron: c.SkipCron, Timezone: c.Timezone, MaxTicks: c.MaxTicks, Catchup: string(c.Catchup),
 		Type: c.Type, Source: c.Source, Subject: c.Subject, Extensions: maps.Clone(c.Extensions), Sink: sinkref.Redact(c.Sink), DeadLetterSink: sinkref.Redact(c.DeadLetterSink),
 		SinkCredential: c.SinkCredential, DeadLetterSinkCredential: c.DeadLetterSinkCredential,
 		ContentMode: string(c.ContentMode), DataContentType: c.DataContentType,

@@ -19,26 +19,44 @@ const (
 	maxDetails = 8000
 )
 
-// ScheduleText says when a source ticks, in a few words: "every 1s" or
-// `on cron "0 9 * * 1-5" (Europe/Paris)`. It is what `starter list` shows and the value of the
-// CronSourceSchedule search attribute.
-func ScheduleText(interval, cron, timezone string) string {
+// scheduleText says when a source ticks, in a few words: "every 1s",
+// `on cron "0 9 * * 1-5" (Europe/Paris)`, or `on cron "0 9 * * 1-5" or "0 12 * * 6" (UTC),
+// except "0 0 25 12 *"`. It is what `starter list` shows and the value of the CronSourceSchedule
+// search attribute.
+func scheduleText(interval, cron string, extra []string, timezone string, skip []string) string {
 	if cron == "" {
 		return "every " + interval
 	}
 	if timezone == "" {
 		timezone = "UTC"
 	}
-	return fmt.Sprintf("on cron %q (%s)", cron, timezone)
+	s := fmt.Sprintf("on cron %s (%s)", quotedOr(append([]string{cron}, extra...)), timezone)
+	if len(skip) > 0 {
+		s += ", except " + quotedOr(skip)
+	}
+	return s
 }
 
-// Schedule is ScheduleText of c.
+func quotedOr(exprs []string) string {
+	quoted := make([]string, len(exprs))
+	for i, e := range exprs {
+		quoted[i] = fmt.Sprintf("%q", e)
+	}
+	return strings.Join(quoted, " or ")
+}
+
+// Schedule is the schedule of c in a few words (scheduleText).
 func (c Config) Schedule() string {
 	interval := ""
 	if c.Interval != 0 {
 		interval = c.Interval.String()
 	}
-	return ScheduleText(interval, c.Cron, c.Timezone)
+	return scheduleText(interval, c.Cron, c.ExtraCron, c.Timezone, c.SkipCron)
+}
+
+// Schedule is the schedule of the source in a few words, as Config.Schedule says it.
+func (st Status) Schedule() string {
+	return scheduleText(st.Interval, st.Cron, st.ExtraCron, st.Timezone, st.SkipCron)
 }
 
 // Summary is the one line that Temporal's tools show for a source (its static summary): the
@@ -50,7 +68,7 @@ func (c Config) Summary() string {
 
 // Summary is the same line as Config.Summary, from a status.
 func (st Status) Summary() string {
-	return summaryLine(ScheduleText(st.Interval, st.Cron, st.Timezone), st.Sink, st.Type, st.Source)
+	return summaryLine(st.Schedule(), st.Sink, st.Type, st.Source)
 }
 
 // summaryLine takes a sink that is masked already; empty is the worker's sink.

@@ -17,6 +17,9 @@ package workflows
 //	pause-on-failure   before a pause on failure, and before   source-v6-pause-on-failure: paused after failures, the reason attribute
 //	                   upserting the pause reason attribute
 //
+// Changes that add no command and only act on fields that earlier sources cannot have need no
+// version: several --cron and --skip-cron (source-v6-calendar), the recent ticks in the state.
+//
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"strconv"
+	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
@@ -36,6 +37,10 @@ func NewEvent(t contract.Tick, overrides map[string]string) (cloudevents.Event, 
 		e.SetSubject(t.Subject)
 	}
 	e.SetExtension(SequenceExtension, FormatSequence(t.Sequence))
+	e.SetExtension(BackfillExtension, nil) // only a backfill's ticks carry it
+	if t.Backfill {
+		e.SetExtension(BackfillExtension, "true")
+	}
 	data, contentType, err := payload(t)
 	if err != nil {
 		return e, err
@@ -68,12 +73,19 @@ func payload(t contract.Tick) ([]byte, string, error) {
 		}
 		return t.Data, contentType, nil
 	}
-	data, err := json.Marshal(Data{ID: t.WorkflowID, JobID: strconv.FormatInt(t.Sequence, 10)})
+	job := strconv.FormatInt(t.Sequence, 10)
+	if t.Backfill {
+		job = "backfill-" + t.Time.UTC().Format(time.RFC3339Nano)
+	}
+	data, err := json.Marshal(Data{ID: t.WorkflowID, JobID: job})
 	if err != nil {
 		return nil, "", fmt.Errorf("encode data: %w", err)
 	}
 	return data, cloudevents.ApplicationJSON, nil
 }
+
+// BackfillExtension marks the events of a backfill, with the value "true".
+const BackfillExtension = "backfill"
 
 // SequenceExtension is the extension attribute that carries a tick's sequence number, as
 // FormatSequence writes it.

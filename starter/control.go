@@ -69,6 +69,7 @@ func controlCommands(r *root) []*cobra.Command {
 	var reason string
 	var sched scheduleFlags
 	var stop stopFlags
+	var bf backfillFlags
 	controls := []control{
 		{use: "pause", short: "Pause a source: no tick is delivered until it is resumed", update: workflows.UpdatePause,
 			flags: func(fs *pflag.FlagSet) { fs.StringVar(&reason, "reason", "", "why, shown by describe and list") },
@@ -101,12 +102,43 @@ func controlCommands(r *root) []*cobra.Command {
 				return []any{req}, err
 			},
 			says: stoppingText},
+		{use: "backfill", short: "Send the scheduled times from --from to --to that the source never sent, before its next tick",
+			update: workflows.UpdateBackfill, flags: bf.add,
+			args: func(cmd *cobra.Command) ([]any, error) {
+				req, err := bf.request(cmd.Flags())
+				return []any{req}, err
+			},
+			says: func(id string, st workflows.Status) string {
+				b := st.Backfills[len(st.Backfills)-1]
+				return fmt.Sprintf("backfilling source %q: %d never-sent times from %s to %s (%d backfills waiting); describe shows the progress",
+					id, b.Total, b.From.Format(time.RFC3339Nano), b.To.Format(time.RFC3339Nano), len(st.Backfills))
+			}},
 	}
 	cmds := make([]*cobra.Command, len(controls))
 	for i, ctl := range controls {
 		cmds[i] = ctl.command(r)
 	}
 	return cmds
+}
+
+// backfillFlags are the flags of `backfill`.
+type backfillFlags struct{ from, to time.Time }
+
+func (f *backfillFlags) add(fs *pflag.FlagSet) {
+	fs.Var(timeFlag{&f.from}, "from", "the first scheduled time to consider, RFC 3339")
+	fs.Var(timeFlag{&f.to}, "to", "the last scheduled time to consider, RFC 3339, not in the future")
+}
+
+func (f *backfillFlags) request(fs *pflag.FlagSet) (workflows.BackfillRequest, error) {
+	for _, name := range []string{"from", "to"} {
+		if !fs.Changed(name) {
+			return workflows.BackfillRequest{}, fmt.Errorf("invalid --%s: required", name)
+		}
+	}
+	if f.to.Before(f.from) {
+		return workflows.BackfillRequest{}, fmt.Errorf("invalid --to %s: before --from %s", f.to.Format(time.RFC3339), f.from.Format(time.RFC3339))
+	}
+	return workflows.BackfillRequest{From: f.from, To: f.to}, nil
 }
 
 // stopFlags are the flags of `stop`.

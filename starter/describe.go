@@ -139,8 +139,21 @@ func progressRows(rep report, live bool) [][2]string {
 		{"caught up", fmt.Sprint(st.CaughtUp)},
 		{"skipped", fmt.Sprint(st.Skipped)},
 		{"abandoned", fmt.Sprint(st.Abandoned)},
+		{"backfills", backfillText(st.Backfills)},
 		{"recent ticks", recentText(st.RecentTicks)},
 	}...)
+}
+
+// backfillText lists the backfills waiting: "2026-…Z to 2026-…Z: 3 of 10 sent".
+func backfillText(backfills []workflows.BackfillStatus) string {
+	if len(backfills) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(backfills))
+	for i, b := range backfills {
+		parts[i] = fmt.Sprintf("%s to %s: %d of %d sent", b.From.Format(time.RFC3339Nano), b.To.Format(time.RFC3339Nano), b.Sent, b.Total)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // recentText lists the recent ticks, newest first, one per line: "12 delivered at 10:00:01.002

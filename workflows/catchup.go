@@ -43,6 +43,7 @@ func (s *source) missed(slot, now time.Time) bool {
 // counting and logging them. It reports whether it skipped any.
 func (s *source) skipMissed(now time.Time) bool {
 	var n int64
+	before := s.state.Cursor
 	first := s.sched.next(s.state.Cursor)
 	for slot := first; !slot.After(now) && s.skippable(slot, now); slot = s.sched.next(slot) {
 		if !s.cfg.EndAt.IsZero() && slot.After(s.cfg.EndAt) {
@@ -55,6 +56,7 @@ func (s *source) skipMissed(now time.Time) bool {
 		return false
 	}
 	s.state.Skipped += n
+	s.addGap(before, s.state.Cursor)
 	s.logger.Info("skipped missed ticks", "count", n, "from", first, "to", s.state.Cursor,
 		"catchup", s.cfg.Catchup, "catchupWindow", s.cfg.CatchupWindow)
 	return true
@@ -100,7 +102,7 @@ func (s *source) pendingTick() *InFlight {
 		s.state.Triggers = s.state.Triggers[1:]
 		return &InFlight{Tick: s.tick(at)}
 	}
-	return nil
+	return s.backfillTick()
 }
 
 // sleepUntilDue sleeps until slot, plus its jitter, unless an update wakes it first: it then

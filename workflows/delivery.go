@@ -106,13 +106,22 @@ func (s *source) failed(ctx workflow.Context, f *InFlight, why string) error {
 	return nil
 }
 
-// complete moves the source past f.
+// complete moves the source past f: its sequence and cursor, or for a backfill's tick the
+// backfill's.
 func (s *source) complete(f *InFlight) {
+	s.state.InFlight = nil
+	if f.Backfill {
+		if len(s.state.Backfills) > 0 {
+			b := &s.state.Backfills[0]
+			b.Cursor = f.Tick.Time
+			b.Sent++
+		}
+		return
+	}
 	s.state.Sequence = f.Tick.Sequence
 	if f.Slot && (!s.localFirst || f.Tick.Time.After(s.state.Cursor)) {
 		s.state.Cursor = f.Tick.Time
 	}
-	s.state.InFlight = nil
 }
 
 // sendEnd is how a send ended, besides the activity's own result.

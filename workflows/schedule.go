@@ -16,7 +16,9 @@ type schedule interface {
 	next(t time.Time) time.Time
 }
 
-// intervalSchedule fires at anchor + n × every, n ≥ 0, for times after the anchor.
+// intervalSchedule fires at anchor + n × every: for n ≥ 0 as a source runs, and for n < 0 for the
+// times before its start that a backfill sends. (A source's cursor is never more than 1 ns
+// before its anchor, where both give the anchor.)
 type intervalSchedule struct {
 	anchor time.Time
 	every  time.Duration
@@ -27,7 +29,7 @@ type intervalSchedule struct {
 // that t.Sub(anchor) never saturates.
 func (s intervalSchedule) next(t time.Time) time.Time {
 	if t.Before(s.anchor) {
-		return s.anchor
+		return s.anchor.Add(-(s.anchor.Sub(t) - 1) / s.every * s.every)
 	}
 	return s.anchor.Add(t.Sub(s.anchor) / s.every * s.every).Add(s.every)
 }

@@ -177,6 +177,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 	}
 	if s.state.Anchor.IsZero() {
 		s.state.Anchor, s.state.Cursor = startAt(s.cfg, workflow.Now(ctx))
+		s.state.Origin = s.state.Cursor
 	}
 	if s.state.Cursor.IsZero() {
 		// State from the first version: tick n was due at Anchor + n × Interval.
@@ -192,7 +193,7 @@ func newSource(ctx workflow.Context, in Input) (*source, error) {
 
 // ended: the source has sent its last tick.
 func (s *source) ended() bool {
-	if s.state.InFlight != nil || len(s.state.Triggers) > 0 {
+	if s.state.InFlight != nil || len(s.state.Triggers) > 0 || len(s.state.Backfills) > 0 {
 		return false
 	}
 	if s.cfg.MaxTicks > 0 && s.state.Sequence >= s.cfg.MaxTicks {

@@ -198,7 +198,7 @@ func TestStatusQuery(t *testing.T) {
 				WorkflowID: "default-test-workflow-id", Interval: "10s", Type: DefaultType, Source: DefaultSource,
 				Sink: "http://sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 2,
 				LastScheduledTime: t0.Add(20 * time.Second), NextFireTime: &idle[0], NextFireTimes: idle, Delivered: 2,
-				RecentTicks: []TickRecord{delivered(1, s(10), s(10)), delivered(2, s(20), s(20))},
+				RecentTicks: []TickRecord{delivered(1, s(10), s(10)), delivered(2, s(20), s(20))}, Backfills: []BackfillStatus{},
 			},
 		},
 		{
@@ -209,7 +209,7 @@ func TestStatusQuery(t *testing.T) {
 				Sink: "http://user:xxxxx@sink:8080", ContentMode: "binary", Catchup: "all", Anchor: t0, Sequence: 1,
 				LastScheduledTime: t0.Add(10 * time.Second), NextFireTime: &busy[0], NextFireTimes: busy, Delivered: 1,
 				InFlight:    &TickStatus{Sequence: 2, ID: "default-test-run-id-2", Time: t0.Add(20 * time.Second)},
-				RecentTicks: []TickRecord{delivered(1, s(10), s(10))},
+				RecentTicks: []TickRecord{delivered(1, s(10), s(10))}, Backfills: []BackfillStatus{},
 			},
 		},
 	} {

@@ -56,6 +56,12 @@ type State struct {
 	FailuresInARow int64 `json:",omitempty"`
 	// Recent are the last RecentTicks ticks handled, oldest first.
 	Recent []TickRecord `json:",omitempty"`
+	// Origin is the cursor the source started with: no scheduled time up to it was ever sent.
+	// Zero for sources started before backfill existed. Gaps are the stretches it skipped since,
+	// the last maxGaps; Backfills the backfills waiting, the first under way.
+	Origin    time.Time  `json:",omitempty"`
+	Gaps      []Gap      `json:",omitempty"`
+	Backfills []Backfill `json:",omitempty"`
 }
 
 // DefaultStartPausedReason is the pause reason of a source started paused without one.
@@ -79,4 +85,7 @@ type InFlight struct {
 	// if that failed and the workflow saw it (a local activity).
 	FirstAttempt time.Time `json:",omitempty"`
 	FirstError   string    `json:",omitempty"`
+	// Backfill: a backfill's tick, which takes no sequence number and moves no cursor but the
+	// backfill's.
+	Backfill bool `json:",omitempty"`
 }

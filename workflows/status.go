@@ -74,6 +74,8 @@ type Status struct {
 	// Delivery is the source's delivery policy, if it has one; Undeliverable counts the ticks it
 	// gave up, and LastUndeliverable is the last of them.
 	Delivery *DeliveryStatus `json:"delivery,omitempty"`
+	// Backfills are the backfills waiting, the first under way.
+	Backfills []BackfillStatus `json:"backfills"`
 	// RecentTicks are the last ticks the source handled, oldest first, at most RecentTicks.
 	RecentTicks       []TickRecord     `json:"recentTicks"`
 	Undeliverable     int64            `json:"undeliverable"`
@@ -122,8 +124,8 @@ func (s *source) statusWith(n int) Status {
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
 		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
-		RecentTicks: append([]TickRecord{}, s.state.Recent...),
-		Delivery:    c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
+		RecentTicks: append([]TickRecord{}, s.state.Recent...), Backfills: s.backfillStatus(),
+		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

@@ -71,6 +71,7 @@ func (s *source) register(ctx workflow.Context) error {
 		{UpdateConfig, s.update, s.validateUpdate},
 		{UpdateTrigger, s.trigger, s.validateTrigger},
 		{UpdateStop, s.stop, validateStop},
+		{UpdateBackfill, s.backfill, s.validateBackfill},
 	}
 	s.applied = workflow.GetSignalChannel(ctx, SignalApply)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -148,10 +149,13 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 			from = f.Tick.Time // being sent, not owed
 		}
 		var owed int64
+		last := from
 		for slot := s.sched.next(from); !slot.After(now); slot = s.sched.next(slot) {
 			owed++
+			last = slot
 		}
 		s.state.Skipped += owed
+		s.addGap(from, last)
 		if now.After(s.state.Cursor) {
 			s.state.Cursor = now
 		}

@@ -18,7 +18,8 @@ package workflows
 //	                   upserting the pause reason attribute
 //
 // Changes that add no command and only act on fields that earlier sources cannot have need no
-// version: several --cron and --skip-cron (source-v6-calendar), the recent ticks in the state.
+// version: several --cron and --skip-cron (source-v6-calendar), the recent ticks in the state,
+// backfill (an update that no earlier history has; source-v6-backfill).
 //
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.

@@ -55,6 +55,9 @@ type Tick struct {
 	// Delivery is the source's delivery policy for each attempt; nil: Temporal's retry policy
 	// alone sets the waits.
 	Delivery *Delivery `json:",omitempty"`
+	// Backfill marks a tick sent by a backfill: a scheduled time the source never sent, with no
+	// sequence number of its own (Sequence 0).
+	Backfill bool `json:",omitempty"`
 }
 
 // DeadLetterRequest asks for a rejected tick to be posted to a dead-letter sink.

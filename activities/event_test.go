@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hello-cron/cronsource/activities/contract"
 )
@@ -245,5 +246,30 @@ func TestNewEventAttributes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBackfillMark: only a backfill's tick carries backfill=true; neither K_CE_OVERRIDES nor the
+// source's extensions can pose as one. Its default payload names its time, not a sequence.
+func TestBackfillMark(t *testing.T) {
+	tk := tick()
+	tk.Extensions = map[string]string{"backfill": "yes"}
+	e, err := NewEvent(tk, map[string]string{"backfill": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := e.Extensions()[BackfillExtension]; ok {
+		t.Errorf("a live tick carries backfill=%v", v)
+	}
+	tk.Backfill, tk.Sequence = true, 0
+	e, err = NewEvent(tk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Extensions()[BackfillExtension] != "true" || e.Extensions()[SequenceExtension] != "0000000000000000000" {
+		t.Errorf("backfilled tick's extensions %v", e.Extensions())
+	}
+	if want := `"JobId":"backfill-` + tk.Time.UTC().Format(time.RFC3339Nano) + `"`; !strings.Contains(string(e.Data()), want) {
+		t.Errorf("payload %s, want %s", e.Data(), want)
 	}
 }

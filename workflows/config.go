@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hello-cron/cronsource/activities/contract"
@@ -175,60 +174,6 @@ func (c Config) Validate() error {
 	}
 	if c.ContinueAsNewAfter < 0 {
 		return &FieldError{"continue-as-new-after", c.ContinueAsNewAfter, "must not be negative"}
-	}
-	return nil
-}
-
-func (c Config) validateSchedule() error {
-	var gap time.Duration // between two fire times, at the least
-	switch {
-	case c.Interval != 0 && c.Cron != "":
-		return &FieldError{"cron", c.Cron, "cannot be used with --interval"}
-	case c.Cron != "":
-		sched, err := newSchedule(c, time.Time{}, tzdb.Load)
-		if err != nil {
-			return err
-		}
-		if c.Jitter > 0 {
-			gap = minGap(sched)
-		}
-	case len(c.ExtraCron) > 0 || len(c.SkipCron) > 0:
-		return &FieldError{"cron", strings.Join(append(slices.Clone(c.ExtraCron), c.SkipCron...), " "),
-			"more --cron and --skip-cron need a first --cron"}
-	case c.Interval < MinInterval:
-		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at least %v", MinInterval)}
-	case c.Interval > MaxInterval:
-		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at most %v", MaxInterval)}
-	case c.Timezone != "":
-		return &FieldError{"timezone", c.Timezone, "only applies to --cron"}
-	default:
-		gap = c.Interval
-	}
-	for _, t := range []struct {
-		field string
-		at    time.Time
-	}{{"start-at", c.StartAt}, {"end-at", c.EndAt}} {
-		if !t.at.IsZero() && (t.at.Before(earliest()) || !t.at.Before(latest())) {
-			return &FieldError{t.field, t.at.Format(time.RFC3339Nano), fmt.Sprintf("must be from %s to before %s",
-				earliest().Format(time.RFC3339), latest().Format(time.RFC3339))}
-		}
-	}
-	switch {
-	case c.Jitter < 0 || c.Jitter > MaxJitter:
-		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be from 0 to %v", MaxJitter)}
-	case c.Interval != 0 && c.Jitter >= c.Interval:
-		return &FieldError{"jitter", c.Jitter, "must be less than --interval"}
-	case c.Jitter > 0 && c.Jitter >= gap:
-		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be less than the shortest time between two fire times of --cron, %v", gap)}
-	case !c.EndAt.IsZero() && !c.StartAt.IsZero() && !c.EndAt.After(c.StartAt):
-		return &FieldError{"end-at", c.EndAt.Format(time.RFC3339), "must be after --start-at"}
-	case c.MaxTicks < 0:
-		return &FieldError{"max-ticks", c.MaxTicks, "must not be negative"}
-	case c.CatchupWindow < 0:
-		return &FieldError{"catchup-window", c.CatchupWindow, "must not be negative"}
-	}
-	if err := c.Catchup.Validate(); err != nil {
-		return &FieldError{"catchup", c.Catchup, err.Error()}
 	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package workflows
 
 import (
+	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/hello-cron/cronsource/internal/tzdb"
 )
 
 // schedule gives a source's fire times. It is pure: the same configuration gives the same
@@ -174,4 +178,59 @@ func jitter(instanceID string, slot time.Time, limit time.Duration) time.Duratio
 	h.Write([]byte(instanceID))
 	h.Write([]byte(strconv.FormatInt(slot.UnixNano(), 10)))
 	return time.Duration(h.Sum64() % uint64(limit))
+}
+
+// validateSchedule reports the first bad field of c's schedule, its bounds and its catch-up.
+func (c Config) validateSchedule() error {
+	var gap time.Duration // between two fire times, at the least
+	switch {
+	case c.Interval != 0 && c.Cron != "":
+		return &FieldError{"cron", c.Cron, "cannot be used with --interval"}
+	case c.Cron != "":
+		sched, err := newSchedule(c, time.Time{}, tzdb.Load)
+		if err != nil {
+			return err
+		}
+		if c.Jitter > 0 {
+			gap = minGap(sched)
+		}
+	case len(c.ExtraCron) > 0 || len(c.SkipCron) > 0:
+		return &FieldError{"cron", strings.Join(append(slices.Clone(c.ExtraCron), c.SkipCron...), " "),
+			"more --cron and --skip-cron need a first --cron"}
+	case c.Interval < MinInterval:
+		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at least %v", MinInterval)}
+	case c.Interval > MaxInterval:
+		return &FieldError{"interval", c.Interval, fmt.Sprintf("must be at most %v", MaxInterval)}
+	case c.Timezone != "":
+		return &FieldError{"timezone", c.Timezone, "only applies to --cron"}
+	default:
+		gap = c.Interval
+	}
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"start-at", c.StartAt}, {"end-at", c.EndAt}} {
+		if !t.at.IsZero() && (t.at.Before(earliest()) || !t.at.Before(latest())) {
+			return &FieldError{t.field, t.at.Format(time.RFC3339Nano), fmt.Sprintf("must be from %s to before %s",
+				earliest().Format(time.RFC3339), latest().Format(time.RFC3339))}
+		}
+	}
+	switch {
+	case c.Jitter < 0 || c.Jitter > MaxJitter:
+		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be from 0 to %v", MaxJitter)}
+	case c.Interval != 0 && c.Jitter >= c.Interval:
+		return &FieldError{"jitter", c.Jitter, "must be less than --interval"}
+	case c.Jitter > 0 && c.Jitter >= gap:
+		return &FieldError{"jitter", c.Jitter, fmt.Sprintf("must be less than the shortest time between two fire times of --cron, %v", gap)}
+	case !c.EndAt.IsZero() && !c.StartAt.IsZero() && !c.EndAt.After(c.StartAt):
+		return &FieldError{"end-at", c.EndAt.Format(time.RFC3339), "must be after --start-at"}
+	case c.MaxTicks < 0:
+		return &FieldError{"max-ticks", c.MaxTicks, "must not be negative"}
+	case c.CatchupWindow < 0:
+		return &FieldError{"catchup-window", c.CatchupWindow, "must not be negative"}
+	}
+	if err := c.Catchup.Validate(); err != nil {
+		return &FieldError{"catchup", c.Catchup, err.Error()}
+	}
+	return nil
 }

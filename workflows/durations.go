@@ -80,3 +80,19 @@ func (r *StopRequest) UnmarshalJSON(b []byte) error {
 	r.Grace = (*time.Duration)(aux.Grace)
 	return nil
 }
+
+// UnmarshalJSON decodes a DeliveryPolicy, taking its durations in either form of jsonDuration.
+func (p *DeliveryPolicy) UnmarshalJSON(b []byte) error {
+	type plain DeliveryPolicy
+	aux := struct {
+		*plain
+		BackoffDelay, Timeout, MaxAge *jsonDuration
+	}{plain: (*plain)(p)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	setDuration(&p.BackoffDelay, aux.BackoffDelay)
+	setDuration(&p.Timeout, aux.Timeout)
+	setDuration(&p.MaxAge, aux.MaxAge)
+	return nil
+}

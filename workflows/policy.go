@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -233,20 +232,4 @@ func spent(err error, p *DeliveryPolicy, now, deadline time.Time) (error, bool) 
 		return tooOld, true
 	}
 	return errUndeliverable{fmt.Sprintf("undeliverable: %d retries spent (--retry); last error: %s", *p.Retry, lastError(err)), *p.Retry + 1}, true
-}
-
-// UnmarshalJSON decodes a DeliveryPolicy, taking its durations in either form of jsonDuration.
-func (p *DeliveryPolicy) UnmarshalJSON(b []byte) error {
-	type plain DeliveryPolicy
-	aux := struct {
-		*plain
-		BackoffDelay, Timeout, MaxAge *jsonDuration
-	}{plain: (*plain)(p)}
-	if err := json.Unmarshal(b, &aux); err != nil {
-		return err
-	}
-	setDuration(&p.BackoffDelay, aux.BackoffDelay)
-	setDuration(&p.Timeout, aux.Timeout)
-	setDuration(&p.MaxAge, aux.MaxAge)
-	return nil
 }

@@ -197,6 +197,8 @@ func TestDurationsTakeStrings(t *testing.T) {
 		{"config", `{"Interval":"10s","Jitter":2000000000,"Type":"t"}`, &Config{}, Config{Interval: s(10), Jitter: s(2), Type: "t"}},
 		{"stop", `{"Grace":"45s"}`, &StopRequest{}, StopRequest{Grace: ptr(s(45))}},
 		{"stop now", `{"Now":true}`, &StopRequest{}, StopRequest{Now: true}},
+		{"delivery policy", `{"Delivery":{"Retry":3,"BackoffDelay":"500ms","Timeout":"5s","MaxAge":3600000000000}}`, &ConfigPatch{},
+			ConfigPatch{Delivery: &DeliveryPolicy{Retry: ptr(int32(3)), BackoffDelay: 500 * time.Millisecond, Timeout: s(5), MaxAge: time.Hour}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,9 @@ func TestPauseOnFailure(t *testing.T) {
 	if !strings.HasPrefix(d.PauseReason, "paused on failure: 2 ticks in a row rejected or undeliverable (--pause-on-failure 2); the last, tick 3: rejected: ") {
 		t.Errorf("pause reason %q", d.PauseReason)
 	}
+	if d.PauseOnFailure != 2 || d.FailuresInARow != 2 {
+		t.Errorf("describe: pauseOnFailure %d, failuresInARow %d; want 2 and 2", d.PauseOnFailure, d.FailuresInARow)
+	}
 	if d.Sequence != 3 || d.Rejected != 2 {
 		t.Errorf("paused at sequence %d with %d rejected, want 3 and 2", d.Sequence, d.Rejected)
 	}

@@ -103,7 +103,15 @@ func configRows(st workflows.Status) [][2]string {
 		{"sink", workflows.WithCredential(orText(st.Sink, "(the worker's)"), st.SinkCredential)},
 		{"dead-letter sink", workflows.WithCredential(orText(st.DeadLetterSink, "none"), st.DeadLetterSinkCredential)},
 		{"delivery", st.Delivery.Text()},
+		{"pause on failure", pauseOnFailureText(st)},
 	}...)
+}
+
+func pauseOnFailureText(st workflows.Status) string {
+	if st.PauseOnFailure == 0 {
+		return "never"
+	}
+	return fmt.Sprintf("after %d ticks in a row rejected or undeliverable (%d now)", st.PauseOnFailure, st.FailuresInARow)
 }
 
 // progressRows are a report's sequence, tick in flight and counts; with the next fire times

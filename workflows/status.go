@@ -74,6 +74,9 @@ type Status struct {
 	// Delivery is the source's delivery policy, if it has one; Undeliverable counts the ticks it
 	// gave up, and LastUndeliverable is the last of them.
 	Delivery *DeliveryStatus `json:"delivery,omitempty"`
+	// PauseOnFailure is the source's --pause-on-failure; FailuresInARow counts towards it.
+	PauseOnFailure int   `json:"pauseOnFailure,omitempty"`
+	FailuresInARow int64 `json:"failuresInARow,omitempty"`
 	// Backfills are the backfills waiting, the first under way.
 	Backfills []BackfillStatus `json:"backfills"`
 	// RecentTicks are the last ticks the source handled, oldest first, at most RecentTicks.
@@ -125,6 +128,7 @@ func (s *source) statusWith(n int) Status {
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
 		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
 		RecentTicks: append([]TickRecord{}, s.state.Recent...), Backfills: s.backfillStatus(),
+		PauseOnFailure: c.PauseOnFailure, FailuresInARow: s.state.FailuresInARow,
 		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
 	}
 	if c.Interval != 0 {

@@ -117,6 +117,9 @@ func (c Config) Details() string {
 	line("sink", "%s", WithCredential(orText(sinkref.Redact(c.Sink), "the worker's"), c.SinkCredential))
 	line("dead-letter sink", "%s", WithCredential(orText(sinkref.Redact(c.DeadLetterSink), "none"), c.DeadLetterSinkCredential))
 	line("delivery", "%s", c.Delivery.status().Text())
+	if c.PauseOnFailure > 0 {
+		line("pauses on failure", "after %d ticks in a row rejected or undeliverable", c.PauseOnFailure)
+	}
 	line("content mode", "%s", c.ContentMode)
 	if c.Data == nil {
 		line("data", `the default {"Id","JobId"}`)
@@ -191,6 +194,9 @@ func (st Status) CurrentDetails() string {
 	}
 	if st.Undeliverable > 0 {
 		fmt.Fprintf(&b, ", undeliverable %d", st.Undeliverable)
+	}
+	for _, bf := range st.Backfills {
+		fmt.Fprintf(&b, "\n- backfill %s to %s: %d of %d sent", bf.From.Format(time.RFC3339), bf.To.Format(time.RFC3339), bf.Sent, bf.Total)
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 type applyFlags struct {
 	file          string
 	waitForWorker time.Duration
+	concurrency   int
 }
 
 func newApplyCommand(r *root) *cobra.Command {
@@ -44,20 +47,11 @@ func newApplyCommand(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var failed []string
-			for _, spec := range specs {
-				if err := r.apply(cmd.Context(), c, spec, af.waitForWorker); err != nil {
-					if len(specs) == 1 {
-						return err
-					}
-					fmt.Fprintln(r.stderr, err)
-					failed = append(failed, spec.id)
-				}
+			if len(specs) == 1 {
+				_, err := r.apply(cmd.Context(), c, r.stdout, specs[0], af.waitForWorker)
+				return err
 			}
-			if len(failed) > 0 {
-				return fmt.Errorf("%d of %d sources not applied: %s", len(failed), len(specs), strings.Join(failed, ", "))
-			}
-			return nil
+			return r.applyAll(cmd.Context(), c, specs, af)
 		},
 	}
 	fs := cmd.Flags()
@@ -65,6 +59,7 @@ func newApplyCommand(r *root) *cobra.Command {
 	fs.StringVarP(&af.file, "filename", "f", "", "file of sources, YAML or JSON, one or a list, with start's flag names as keys (\"-\": standard input)")
 	fs.DurationVar(&af.waitForWorker, "wait-for-worker", 30*time.Second,
 		"how long a change waits for a worker to take it; then it goes as a signal, which the source takes once a worker runs")
+	fs.IntVar(&af.concurrency, "concurrency", defaultConcurrency, "with --filename: how many sources are applied at once")
 	return cmd
 }
 
@@ -72,6 +67,9 @@ func newApplyCommand(r *root) *cobra.Command {
 func (af applyFlags) specs(cmd *cobra.Command, src *sourceFlags, r *root) ([]sourceSpec, error) {
 	if af.waitForWorker <= 0 {
 		return nil, fmt.Errorf("invalid --wait-for-worker %s: must be positive", af.waitForWorker)
+	}
+	if af.concurrency < 1 || af.concurrency > maxConcurrency {
+		return nil, fmt.Errorf("invalid --concurrency %d: must be from 1 to %d", af.concurrency, maxConcurrency)
 	}
 	now := time.Now()
 	if af.file == "" {
@@ -81,7 +79,7 @@ func (af applyFlags) specs(cmd *cobra.Command, src *sourceFlags, r *root) ([]sou
 	var given error
 	own := cmd.LocalNonPersistentFlags()
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if given == nil && own.Lookup(f.Name) != nil && f.Name != "filename" && f.Name != "wait-for-worker" && f.Name != "allowed-sinks" {
+		if given == nil && own.Lookup(f.Name) != nil && !slices.Contains([]string{"filename", "wait-for-worker", "allowed-sinks", "concurrency"}, f.Name) {
 			given = fmt.Errorf("invalid --%s: cannot be used with --filename, whose sources give every setting", f.Name)
 		}
 	})
@@ -103,33 +101,42 @@ func (af applyFlags) specs(cmd *cobra.Command, src *sourceFlags, r *root) ([]sou
 	return readSpecs(af.file, f, allowed, r.lookupEnv, now)
 }
 
+// What apply did to a source.
+const (
+	applyStarted   = "started"
+	applyUpdated   = "updated"
+	applySignalled = "signalled"
+	applyUnchanged = "up to date"
+)
+
 // apply brings one source to its spec: it starts it if it does not run, else it changes the
-// settings that differ from those the source records, and prints what it did. A source that
-// another apply starts meanwhile (replicas starting at once) is compared like any running one.
-func (r *root) apply(ctx context.Context, c client.Client, spec sourceSpec, wait time.Duration) error {
+// settings that differ from those the source records; it prints what it did to out and returns
+// it. A source that another apply starts meanwhile (replicas starting at once) is compared like
+// any running one.
+func (r *root) apply(ctx context.Context, c client.Client, out io.Writer, spec sourceSpec, wait time.Duration) (string, error) {
 	run, err := describeRun(ctx, c, spec.id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) || err == nil && run.status() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		running, err := r.start(ctx, c, spec.id, spec.in)
+		running, err := r.start(ctx, c, out, spec.id, spec.in)
 		if err != nil || running == "" {
-			return err
+			return applyStarted, err
 		}
 		run, err = describeRun(ctx, c, spec.id, "")
 	}
 	if err != nil {
-		return fmt.Errorf("apply source %q: %w", spec.id, err)
+		return "", fmt.Errorf("apply source %q: %w", spec.id, err)
 	}
 	diff, recorded, err := diffRun(run, spec.in.Config)
 	if err != nil {
-		return fmt.Errorf("apply source %q: %w", spec.id, err)
+		return "", fmt.Errorf("apply source %q: %w", spec.id, err)
 	}
 	for _, ch := range diff.StartOnly {
-		fmt.Fprintf(r.stdout, "source %q: %s only applies when a source starts; left as it is (%s, spec %s)\n",
+		fmt.Fprintf(out, "source %q: %s only applies when a source starts; left as it is (%s, spec %s)\n",
 			spec.id, ch.Field, ch.From, ch.To)
 	}
 	if diff.Patch.Empty() {
-		fmt.Fprintf(r.stdout, "source %q is up to date; nothing changed\n", spec.id)
-		return nil
+		fmt.Fprintf(out, "source %q is up to date; nothing changed\n", spec.id)
+		return applyUnchanged, nil
 	}
 	what := "every setting, since it records none (started before apply existed)"
 	if recorded {
@@ -138,14 +145,14 @@ func (r *root) apply(ctx context.Context, c client.Client, spec sourceSpec, wait
 	signalled, err := sendPatch(ctx, c, spec.id, diff.Patch, wait)
 	switch {
 	case err != nil:
-		return fmt.Errorf("apply source %q: %s", spec.id, oneLine(err))
+		return "", fmt.Errorf("apply source %q: %s", spec.id, oneLine(err))
 	case signalled:
-		fmt.Fprintf(r.stdout, "source %q: no worker took the change within %s; sent it as a signal, which the source "+
+		fmt.Fprintf(out, "source %q: no worker took the change within %s; sent it as a signal, which the source "+
 			"takes once a worker runs: %s\n", spec.id, wait, what)
-	default:
-		fmt.Fprintf(r.stdout, "source %q: updated %s\n", spec.id, what)
+		return applySignalled, nil
 	}
-	return nil
+	fmt.Fprintf(out, "source %q: updated %s\n", spec.id, what)
+	return applyUpdated, nil
 }
 
 // diffRun compares a running source's memo with cfg. A source without the memo gets a patch of

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,8 +46,19 @@ func TestApplyConvergesASource(t *testing.T) {
 		{name: "start-at only applies at the start", args: append(changed, "--start-at", "2199-01-01T00:00:00Z"),
 			want: `^source "ap-1": start-at only applies when a source starts; left as it is \(none, spec 2199-01-01T00:00:00Z\)\n` +
 				`source "ap-1" is up to date; nothing changed\n$`},
-		{name: "apply a file", args: []string{"apply", "-f", file},
-			want: `^source "ap-1": updated subject "" -> "from-a-file"\nstarted source "ap-2" \(run [\w-]+\) every 1s\n$`},
+		{name: "apply a file", args: []string{"apply", "-f", file}, check: linesMatch(
+			`^source "ap-1": updated subject "" -> "from-a-file"$`,
+			`^started source "ap-2" \(run [\w-]+\) every 1s$`,
+			`^applied 2 sources in \S+ \(\d+/s\): 1 started, 1 updated, 0 signalled, 0 up to date, 0 failed$`)},
+		{name: "apply the file again", args: []string{"apply", "-f", file, "--concurrency", "1"}, check: linesMatch(
+			`^source "ap-1" is up to date; nothing changed$`, `^source "ap-2" is up to date; nothing changed$`,
+			`^applied 2 sources in \S+ \(\d+/s\): 0 started, 0 updated, 0 signalled, 2 up to date, 0 failed$`)},
+		{name: "list --prefix", args: []string{"list", "--prefix", "ap-", "--limit", "5"},
+			want: `^WORKFLOW ID [^\n]*\n(ap-[12] +running[^\n]*\n){2}$`},
+		{name: "list --prefix of one", args: []string{"list", "--prefix", "ap-2"}, want: `^WORKFLOW ID [^\n]*\nap-2 +running[^\n]*\n$`},
+		{name: "list --prefix with a quote", args: []string{"list", "--prefix", "a'b"}, wantErr: `invalid --prefix "a'b": must not hold ' or \`},
+		{name: "too much concurrency", args: []string{"apply", "-f", file, "--concurrency", "65"},
+			wantErr: "invalid --concurrency 65: must be from 1 to 64"},
 		{name: "a file and a source's flags", args: []string{"apply", "-f", file, "--interval", "1s"},
 			wantErr: "invalid --interval: cannot be used with --filename"},
 		{name: "more ticks arrive", check: waitForTicks(env.sink, "/ap-1", 8)},
@@ -77,4 +92,25 @@ func TestApplyConvergesASource(t *testing.T) {
 		want: `"interval": "2s"`, eventually: true})
 	noWorker.run(t, step{name: "and the memo follows", args: []string{"apply", "--workflow-id", "ap-3", "--interval", "2s"},
 		want: `^source "ap-3" is up to date; nothing changed\n$`})
+}
+
+// linesMatch checks that the output has one line per pattern, in any order but the last, which
+// must match the last pattern: a bulk apply prints each source's line as it ends, then its sum.
+func linesMatch(patterns ...string) func(*testing.T, string) error {
+	return func(_ *testing.T, out string) error {
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != len(patterns) {
+			return fmt.Errorf("%d lines, want %d", len(lines), len(patterns))
+		}
+		last := len(lines) - 1
+		if !regexp.MustCompile(patterns[last]).MatchString(lines[last]) {
+			return fmt.Errorf("last line %q, want a match of %q", lines[last], patterns[last])
+		}
+		for _, p := range patterns[:last] {
+			if !slices.ContainsFunc(lines[:last], regexp.MustCompile(p).MatchString) {
+				return fmt.Errorf("no line matches %q", p)
+			}
+		}
+		return nil
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"text/tabwriter"
 
@@ -28,12 +29,18 @@ const (
 	pausedFilter = " AND (" + searchattr.Paused + " = true OR " + searchattr.Paused + " IS NULL)"
 )
 
-// listInFlight bounds the sources that list asks at once.
-const listInFlight = 16
+// listInFlight bounds the sources that list asks at once; a fleet is listed a page at a time,
+// defaultListLimit sources unless --limit says otherwise.
+const (
+	listInFlight     = 16
+	defaultListLimit = 1000
+	maxListLimit     = 100000
+)
 
 func newListCommand(r *root) *cobra.Command {
-	var output string
+	var output, prefix string
 	var paused, all bool
+	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the running sources in the namespace (--all: and those that have closed), with their state and next fire time",
@@ -43,12 +50,24 @@ func newListCommand(r *root) *cobra.Command {
 			if all {
 				query = allQuery
 			}
+			if limit < 1 || limit > maxListLimit {
+				return nil, fmt.Errorf("invalid --limit %d: must be from 1 to %d", limit, maxListLimit)
+			}
+			if strings.ContainsAny(prefix, `'\`) {
+				return nil, fmt.Errorf("invalid --prefix %q: must not hold ' or \\", prefix)
+			}
+			if prefix != "" {
+				query += " AND WorkflowId STARTS_WITH '" + prefix + "'"
+			}
 			if registered, _ := searchAttributesRegistered(ctx, c, r.conn.Namespace); paused && registered {
 				query += pausedFilter
 			}
-			runs, err := listRuns(ctx, c, query)
+			runs, more, err := listRuns(ctx, c, query, limit)
 			if err != nil {
 				return nil, err
+			}
+			if more {
+				fmt.Fprintf(r.stderr, "list: the first %d sources; more match: narrow with --prefix or raise --limit\n", limit)
 			}
 			sources := inspectAll(ctx, c, r.conn.Namespace, runs)
 			if paused {
@@ -66,6 +85,8 @@ func newListCommand(r *root) *cobra.Command {
 	addOutputFlag(cmd, &output)
 	cmd.Flags().BoolVar(&paused, "paused", false, "only the paused sources (filtered by the "+searchattr.Paused+" search attribute where it exists)")
 	cmd.Flags().BoolVar(&all, "all", false, "also the sources whose latest run has closed: completed, terminated, canceled, timed out or failed")
+	cmd.Flags().StringVar(&prefix, "prefix", "", "only the sources whose workflow id starts with this")
+	cmd.Flags().IntVar(&limit, "limit", defaultListLimit, "at most this many sources, in the order of the visibility store")
 	return cmd
 }
 
@@ -76,15 +97,14 @@ type listed struct {
 }
 
 // listRuns finds the runs that query matches: for each workflow id, the latest, in the
-// order of the visibility store.
-func listRuns(ctx context.Context, c client.Client, query string) ([]run, error) {
-	var runs []run
+// order of the visibility store, at most limit of them; more says that there are others.
+func listRuns(ctx context.Context, c client.Client, query string, limit int) (runs []run, more bool, err error) {
 	at := map[string]int{}
 	var token []byte
 	for {
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
 		if err != nil {
-			return nil, fmt.Errorf("list sources: %w", err)
+			return nil, false, fmt.Errorf("list sources: %w", err)
 		}
 		for _, e := range resp.GetExecutions() {
 			r := run{info: e}
@@ -97,8 +117,11 @@ func listRuns(ctx context.Context, c client.Client, query string) ([]run, error)
 				runs[i] = r
 			}
 		}
+		if len(runs) > limit {
+			return runs[:limit], true, nil
+		}
 		if token = resp.GetNextPageToken(); len(token) == 0 {
-			return runs, nil
+			return runs, false, nil
 		}
 	}
 }

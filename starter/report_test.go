@@ -312,9 +312,13 @@ func TestListRunsKeepsTheLatestRunOfEachSource(t *testing.T) {
 			execInfo("c", enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, at(0), at(1)),
 		}},
 	}}
-	runs, err := listRuns(context.Background(), c, allQuery)
-	if err != nil {
-		t.Fatal(err)
+	runs, more, err := listRuns(context.Background(), c, allQuery, 3)
+	if err != nil || more {
+		t.Fatalf("more %v, err %v; want all 3 listed", more, err)
+	}
+	limited, more, err := listRuns(context.Background(), &fakeClient{pages: c.pages}, allQuery, 2)
+	if err != nil || !more || len(limited) != 2 {
+		t.Errorf("with --limit 2: %d runs, more %v, err %v; want 2 and more", len(limited), more, err)
 	}
 	var got []string
 	for _, r := range runs {

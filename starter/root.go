@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,21 @@ type root struct {
 	log            logging.Options
 	lookupEnv      func(string) (string, bool)
 	stdout, stderr io.Writer
+	// registered remembers, for the command's run, which search attributes the namespace has:
+	// a bulk apply asks once, not once per source.
+	registered struct {
+		once        sync.Once
+		all, reason bool
+	}
+}
+
+// searchAttributes says, once per run, whether the namespace has the search attributes that
+// sources keep (searchAttributesRegistered).
+func (r *root) searchAttributes(ctx context.Context, c client.Client) (all, reason bool) {
+	r.registered.once.Do(func() {
+		r.registered.all, r.registered.reason = searchAttributesRegistered(ctx, c, r.conn.Namespace)
+	})
+	return r.registered.all, r.registered.reason
 }
 
 func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Writer) *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,22 +39,22 @@ func (r *root) startSource(ctx context.Context, id string, in workflows.Input) e
 		return err
 	}
 	defer c.Close()
-	running, err := r.start(ctx, c, id, in)
+	running, err := r.start(ctx, c, r.stdout, id, in)
 	if running != "" {
 		fmt.Fprintf(r.stdout, "source %q is already running (run %s); nothing changed\n", id, running)
 	}
 	return err
 }
 
-// start starts the source id with in and prints so, or finds it running, changes nothing and
-// returns the running run's id. Temporal's tools show the summary and details of the first
+// start starts the source id with in and prints so to out, or finds it running, changes nothing
+// and returns the running run's id. Temporal's tools show the summary and details of the first
 // run; every run shows the same summary line in its current details. The memo records the
 // configuration for `apply`.
-func (r *root) start(ctx context.Context, c client.Client, id string, in workflows.Input) (running string, err error) {
+func (r *root) start(ctx context.Context, c client.Client, out io.Writer, id string, in workflows.Input) (running string, err error) {
 	opts := workflows.StartOptions(id, r.conn.TaskQueue)
 	opts.StaticSummary, opts.StaticDetails = in.Config.Summary(), in.Config.Details()
 	opts.Memo = map[string]any{workflows.MemoConfig: workflows.Record(in.Config)}
-	in.Config.SearchAttributes, in.Config.PauseReasonAttribute = searchAttributesRegistered(ctx, c, r.conn.Namespace)
+	in.Config.SearchAttributes, in.Config.PauseReasonAttribute = r.searchAttributes(ctx, c)
 	if in.Config.SearchAttributes {
 		opts.TypedSearchAttributes = workflows.StartSearchAttributes(in)
 	}
@@ -69,6 +70,6 @@ func (r *root) start(ctx context.Context, c client.Client, id string, in workflo
 	if in.State.Paused {
 		state = ", paused: resume starts it"
 	}
-	fmt.Fprintf(r.stdout, "started source %q (run %s) %s%s\n", id, run.GetRunID(), in.Config.Schedule(), state)
+	fmt.Fprintf(out, "started source %q (run %s) %s%s\n", id, run.GetRunID(), in.Config.Schedule(), state)
 	return "", nil
 }

@@ -25,6 +25,11 @@ type options struct {
 	warmup        time.Duration
 	measure       time.Duration
 	out           string
+	// The fleet scenario's flags: sources, interval, measured intervals and shapes.
+	fleetSources   int
+	fleetInterval  time.Duration
+	fleetIntervals int
+	fleetShapes    []string
 	// clusterNotes describe the clusters the run used, once each, for the report's notes.
 	clusterNotes []string
 }
@@ -39,6 +44,7 @@ type report struct {
 	ClusterHistory []*historyResult `json:"clusterHistory,omitempty"`
 	Recovery       []recovery       `json:"recovery,omitempty"`
 	Footprint      []footprint      `json:"footprint,omitempty"`
+	Fleet          []fleetResult    `json:"fleet,omitempty"`
 	Errors         []string         `json:"errors,omitempty"`
 	// Notes say which runs were left out, and why.
 	Notes []string `json:"notes,omitempty"`
@@ -68,6 +74,9 @@ func newCommand() *cobra.Command {
 			if len(o.sizes) == 0 {
 				return fmt.Errorf("invalid --sizes: give at least one")
 			}
+			if err := o.checkFleet(); err != nil {
+				return err
+			}
 			for _, name := range o.systems {
 				if !slices.Contains(allSystems(), name) {
 					return fmt.Errorf("invalid --systems %q: must be among %s", name, strings.Join(allSystems(), ", "))
@@ -77,7 +86,12 @@ func newCommand() *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all)")
+	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all), "+
+		"or fleet (only when asked: it takes minutes per shape)")
+	fs.IntVar(&o.fleetSources, "fleet-sources", 10000, "sources of the fleet scenario")
+	fs.DurationVar(&o.fleetInterval, "fleet-interval", time.Minute, "interval of the fleet scenario's sources")
+	fs.IntVar(&o.fleetIntervals, "fleet-intervals", 3, "intervals the fleet scenario measures, after one of warm-up")
+	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
 	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load, among "+strings.Join(allSystems(), ", ")+
 		" (cluster: our worker on scripts/cluster.sh's local cluster with our dynamic config; cluster-stock: with Temporal's)")
 	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
@@ -214,6 +228,17 @@ func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
 		progress("footprint")
 		if rep.Footprint, err = o.footprint(ctx, rec); err != nil {
 			rep.Errors = append(rep.Errors, "footprint: "+err.Error())
+		}
+	}
+	if slices.Contains(o.only, "fleet") {
+		for _, shape := range o.fleetShapes {
+			progress("fleet: %d %s sources every %s", o.fleetSources, shape, o.fleetInterval)
+			r, err := o.fleet(ctx, rec, shape)
+			if err != nil {
+				rep.Errors = append(rep.Errors, "fleet "+shape+": "+err.Error())
+				continue
+			}
+			rep.Fleet = append(rep.Fleet, r)
 		}
 	}
 }

@@ -45,6 +45,14 @@ func printReport(w io.Writer, rep report) {
 	for _, f := range rep.Footprint {
 		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
 	}
+	for _, f := range rep.Fleet {
+		fmt.Fprintf(w, "fleet %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
+			"%d measured intervals, lateness p50 %.0f ms, p99 %.0f ms, max %.0f ms; CPU %.2f ms/tick (%s); RSS %s, per source %s KiB; "+
+			"database %.1f MiB, %.0f MiB per million ticks\n",
+			f.Shape, f.Sources, f.Interval, f.StartSeconds, f.StartsPerSec, 100*f.Window.Ratio, f.Window.Offered, f.Grace, f.Intervals,
+			f.Window.P50, f.Window.P99, f.Window.Max, f.CPUPerTickMs, cpuText(f.CPUPerTickMsBy), rssText(f.RSSMiB),
+			rssText(f.RSSKiBPerSource), f.DBMiB, f.DBMiBPerMillionTicks)
+	}
 }
 
 // sustainRatio is the share of offered ticks a system must deliver for it to sustain a load.

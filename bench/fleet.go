@@ -1,0 +1,191 @@
+package main
+
+// The fleet scenario (issue 19): many sources at a long interval, mostly idle, on our stack:
+// how fast the fleet starts, what share of its ticks arrive and how late, and what it costs in
+// CPU, memory and database file.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// The two shapes of a fleet: spread sources start at different times, so their ticks fall
+// evenly over the interval; aligned ones share a cron expression, so they all fire at second 0.
+const (
+	shapeSpread  = "spread"
+	shapeAligned = "aligned"
+)
+
+// fleetStarts is how many sources the fleet scenario starts at once, as `starter apply -f` does.
+const fleetStarts = 16
+
+// fleetResult is one fleet run.
+type fleetResult struct {
+	Shape        string  `json:"shape"`
+	Sources      int     `json:"sources"`
+	Interval     string  `json:"interval"`
+	StartSeconds float64 `json:"startSeconds"`
+	StartsPerSec float64 `json:"startsPerSec"`
+	// Window is the ticks scheduled in the measured window, Intervals intervals long, and how
+	// late they came (a tick later than Grace after the window's end counts as not delivered).
+	Intervals      int                `json:"intervals"`
+	Grace          string             `json:"grace"`
+	Window         window             `json:"window"`
+	CPUPerTickMs   float64            `json:"cpuPerTickMs"`
+	CPUPerTickMsBy map[string]float64 `json:"cpuPerTickMsBy,omitempty"`
+	RSSMiB         map[string]float64 `json:"rssMiB"`
+	// RSSKiBPerSource is each process's RSS above its idle footprint, per source.
+	RSSKiBPerSource map[string]float64 `json:"rssKiBPerSource"`
+	// DBMiB is the database file (and its WAL) at the end; DBMiBPerMillionTicks its growth over
+	// the measured window, per million ticks delivered.
+	DBMiB                float64 `json:"dbMiB"`
+	DBMiBPerMillionTicks float64 `json:"dbMiBPerMillionTicks"`
+	LoadAverage          float64 `json:"loadAverage1m"`
+}
+
+// checkFleet refuses fleet flags the scenario cannot run.
+func (o *options) checkFleet() error {
+	switch {
+	case o.fleetSources < 1:
+		return fmt.Errorf("invalid --fleet-sources %d: must be at least 1", o.fleetSources)
+	case o.fleetIntervals < 1:
+		return fmt.Errorf("invalid --fleet-intervals %d: must be at least 1", o.fleetIntervals)
+	case o.fleetInterval < time.Second:
+		return fmt.Errorf("invalid --fleet-interval %s: must be at least 1s", o.fleetInterval)
+	}
+	for _, shape := range o.fleetShapes {
+		switch {
+		case shape != shapeSpread && shape != shapeAligned:
+			return fmt.Errorf("invalid --fleet-shapes %q: must be spread or aligned", shape)
+		case shape == shapeAligned && cronEvery(o.fleetInterval) == "":
+			return fmt.Errorf("invalid --fleet-interval %s for the aligned shape: must be whole seconds dividing a minute, or whole minutes dividing an hour", o.fleetInterval)
+		}
+	}
+	return nil
+}
+
+// fleet runs o.fleetSources sources at o.fleetInterval in shape on a fresh stack of ours.
+func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleetResult, error) {
+	n, every := o.fleetSources, o.fleetInterval
+	r := fleetResult{Shape: shape, Sources: n, Interval: every.String(), Intervals: o.fleetIntervals, LoadAverage: loadAverage()}
+	rec.reset()
+	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
+	if err != nil {
+		return r, err
+	}
+	defer s.close()
+	idle := s.rss()
+	// The first ticks are due once every source can have started, at 150 starts a second.
+	first := time.Now().Add(10*time.Second + time.Duration(n)*time.Second/150).Truncate(every).Add(every)
+	began := time.Now()
+	if err := startFleet(ctx, s.client, n, every, first, shape); err != nil {
+		return r, err
+	}
+	took := time.Since(began)
+	r.StartSeconds, r.StartsPerSec = took.Seconds(), float64(n)/took.Seconds()
+	progress("fleet: %d %s sources started in %s; first ticks at %s", n, shape, took.Round(time.Millisecond), first.Format(time.TimeOnly))
+	from := first.Add(every) // one interval of warm-up
+	to := from.Add(time.Duration(o.fleetIntervals) * every)
+	if err := sleepUntil(ctx, from); err != nil {
+		return r, err
+	}
+	db := filepath.Join(s.dir, "temporal.db")
+	cpu0, db0 := s.cpu(), fileMiB(db)
+	if err := sleepUntil(ctx, to); err != nil {
+		return r, err
+	}
+	cpu, db1 := cpuDelta(cpu0, s.cpu()), fileMiB(db)
+	r.RSSMiB = s.rss()
+	r.RSSKiBPerSource = map[string]float64{}
+	for name, mib := range r.RSSMiB {
+		r.RSSKiBPerSource[name] = (mib - idle[name]) * 1024 / float64(n)
+	}
+	grace := min(every/2, time.Minute)
+	r.Grace = grace.String()
+	if err := sleepUntil(ctx, to.Add(grace)); err != nil {
+		return r, err
+	}
+	r.Window = summarize(rec.snapshot(), from, to, grace, n*o.fleetIntervals)
+	r.CPUPerTickMs, r.CPUPerTickMsBy = perTick(cpu, r.Window.Delivered)
+	r.DBMiB = fileMiB(db)
+	if r.Window.Delivered > 0 {
+		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
+	}
+	return r, nil
+}
+
+// startFleet starts n sources, fleetStarts at a time. Spread: interval sources whose first ticks
+// are spread over the interval from first. Aligned: sources on the cron expression of the
+// interval (every interval from the hour), which all fire at once from first on.
+func startFleet(ctx context.Context, c client.Client, n int, every time.Duration, first time.Time, shape string) error {
+	work := make(chan int)
+	errs := make(chan error, fleetStarts)
+	var wg sync.WaitGroup
+	for range fleetStarts {
+		wg.Go(func() {
+			for i := range work {
+				cfg := workflows.Config{Interval: every, Source: fmt.Sprintf("urn:bench:%d", i),
+					StartAt: first.Add(time.Duration(i) * every / time.Duration(n))}
+				if shape == shapeAligned {
+					cfg = workflows.Config{Cron: cronEvery(every), Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first}
+				}
+				_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("fleet-%d", i), "hello-cron"),
+					workflows.CronSource, workflows.Input{Config: cfg})
+				if err != nil {
+					select {
+					case errs <- fmt.Errorf("start source %d: %w", i, err):
+					default:
+					}
+				}
+			}
+		})
+	}
+	for i := range n {
+		select {
+		case work <- i:
+		case err := <-errs:
+			close(work)
+			wg.Wait()
+			return err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// cronEvery is the cron expression that fires every d, a whole number of minutes that divides
+// an hour, or of seconds that divides a minute: what users write for such a fleet.
+func cronEvery(d time.Duration) string {
+	switch {
+	case d%time.Minute == 0 && time.Hour%d == 0:
+		return fmt.Sprintf("*/%d * * * *", int(d/time.Minute))
+	case d < time.Minute && d%time.Second == 0 && time.Minute%d == 0:
+		return fmt.Sprintf("*/%d * * * * *", int(d/time.Second))
+	}
+	return "" // no cron expression fires every d
+}
+
+// fileMiB is the size of a SQLite database and its write-ahead log, in MiB.
+func fileMiB(path string) float64 {
+	var total int64
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			total += fi.Size()
+		}
+	}
+	return float64(total) / (1 << 20)
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCronEvery(t *testing.T) {
+	tests := []struct {
+		every time.Duration
+		want  string
+	}{
+		{time.Minute, "*/1 * * * *"},
+		{5 * time.Minute, "*/5 * * * *"},
+		{15 * time.Second, "*/15 * * * * *"},
+		{7 * time.Minute, ""},
+		{90 * time.Second, ""},
+		{1500 * time.Millisecond, ""},
+		{2 * time.Hour, ""},
+	}
+	for _, tt := range tests {
+		if got := cronEvery(tt.every); got != tt.want {
+			t.Errorf("cronEvery(%v) = %q, want %q", tt.every, got, tt.want)
+		}
+	}
+}
+
+func TestCheckFleet(t *testing.T) {
+	ok := options{fleetSources: 10, fleetInterval: time.Minute, fleetIntervals: 3, fleetShapes: []string{shapeSpread, shapeAligned}}
+	tests := []struct {
+		change func(*options)
+		want   string
+	}{
+		{func(*options) {}, ""},
+		{func(o *options) { o.fleetSources = 0 }, "invalid --fleet-sources 0"},
+		{func(o *options) { o.fleetIntervals = 0 }, "invalid --fleet-intervals 0"},
+		{func(o *options) { o.fleetInterval = time.Millisecond }, "invalid --fleet-interval 1ms"},
+		{func(o *options) { o.fleetShapes = []string{"round"} }, `invalid --fleet-shapes "round"`},
+		{func(o *options) { o.fleetInterval = 7 * time.Minute }, "invalid --fleet-interval 7m0s for the aligned shape"},
+		{func(o *options) { o.fleetInterval, o.fleetShapes = 7*time.Minute, []string{shapeSpread} }, ""},
+	}
+	for _, tt := range tests {
+		o := ok
+		tt.change(&o)
+		err := o.checkFleet()
+		if (tt.want == "") != (err == nil) || err != nil && !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("err %v, want %q", err, tt.want)
+		}
+	}
+}

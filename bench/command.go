@@ -88,10 +88,7 @@ func newCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all), "+
 		"or fleet (only when asked: it takes minutes per shape)")
-	fs.IntVar(&o.fleetSources, "fleet-sources", 10000, "sources of the fleet scenario")
-	fs.DurationVar(&o.fleetInterval, "fleet-interval", time.Minute, "interval of the fleet scenario's sources")
-	fs.IntVar(&o.fleetIntervals, "fleet-intervals", 3, "intervals the fleet scenario measures, after one of warm-up")
-	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
+	o.addFleetFlags(fs)
 	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load, among "+strings.Join(allSystems(), ", ")+
 		" (cluster: our worker on scripts/cluster.sh's local cluster with our dynamic config; cluster-stock: with Temporal's)")
 	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
@@ -231,15 +228,7 @@ func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
 		}
 	}
 	if slices.Contains(o.only, "fleet") {
-		for _, shape := range o.fleetShapes {
-			progress("fleet: %d %s sources every %s", o.fleetSources, shape, o.fleetInterval)
-			r, err := o.fleet(ctx, rec, shape)
-			if err != nil {
-				rep.Errors = append(rep.Errors, "fleet "+shape+": "+err.Error())
-				continue
-			}
-			rep.Fleet = append(rep.Fleet, r)
-		}
+		o.runFleets(ctx, rec, rep)
 	}
 }
 

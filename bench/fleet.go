@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
 	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/workflows"
@@ -49,6 +50,26 @@ type fleetResult struct {
 	DBMiB                float64 `json:"dbMiB"`
 	DBMiBPerMillionTicks float64 `json:"dbMiBPerMillionTicks"`
 	LoadAverage          float64 `json:"loadAverage1m"`
+}
+
+func (o *options) addFleetFlags(fs *pflag.FlagSet) {
+	fs.IntVar(&o.fleetSources, "fleet-sources", 10000, "sources of the fleet scenario")
+	fs.DurationVar(&o.fleetInterval, "fleet-interval", time.Minute, "interval of the fleet scenario's sources")
+	fs.IntVar(&o.fleetIntervals, "fleet-intervals", 3, "intervals the fleet scenario measures, after one of warm-up")
+	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
+}
+
+// runFleets runs the fleet scenario in each shape asked for, recording a failure and going on.
+func (o *options) runFleets(ctx context.Context, rec *recorder, rep *report) {
+	for _, shape := range o.fleetShapes {
+		progress("fleet: %d %s sources every %s", o.fleetSources, shape, o.fleetInterval)
+		r, err := o.fleet(ctx, rec, shape)
+		if err != nil {
+			rep.Errors = append(rep.Errors, "fleet "+shape+": "+err.Error())
+			continue
+		}
+		rep.Fleet = append(rep.Fleet, r)
+	}
 }
 
 // checkFleet refuses fleet flags the scenario cannot run.

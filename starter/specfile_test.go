@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -61,6 +62,7 @@ func TestReadSpecs(t *testing.T) {
 		{name: "a scalar", file: "hello", wantErr: "invalid sources.yaml: no source in it"},
 		{name: "a list of scalars", file: "[1, 2]", wantErr: "invalid sources.yaml: source 1: must be a map of fields, not json.Number"},
 		{name: "not YAML", file: "workflow-id: [a\n", wantErr: "invalid sources.yaml: neither YAML nor JSON"},
+		{name: "a billion laughs", file: aliasBomb(), wantErr: "excessive aliasing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,4 +98,15 @@ func TestReadSpecsBoundsTheFile(t *testing.T) {
 		!strings.Contains(err.Error(), "more than 64 MiB") {
 		t.Errorf("err %v, want more than 64 MiB", err)
 	}
+}
+
+// aliasBomb is YAML whose aliases would expand to 9^9 strings.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString(`a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]` + "\n")
+	for prev, name := 'a', 'b'; name <= 'i'; prev, name = name, name+1 {
+		ref := "*" + string(prev)
+		fmt.Fprintf(&b, "%c: &%c [%s]\n", name, name, strings.TrimSuffix(strings.Repeat(ref+",", 9), ","))
+	}
+	return b.String()
 }

@@ -50,6 +50,8 @@ type fleetResult struct {
 	DBMiB                float64 `json:"dbMiB"`
 	DBMiBPerMillionTicks float64 `json:"dbMiBPerMillionTicks"`
 	LoadAverage          float64 `json:"loadAverage1m"`
+	// Crashes are the kill -9 of the worker, then of the devserver, after the window.
+	Crashes []fleetCrash `json:"crashes,omitempty"`
 }
 
 func (o *options) addFleetFlags(fs *pflag.FlagSet) {
@@ -139,6 +141,14 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 	r.DBMiB = fileMiB(db)
 	if r.Window.Delivered > 0 {
 		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
+	}
+	for _, which := range []string{"worker", "devserver"} {
+		progress("fleet: kill -9 the %s", which)
+		c, err := crash(ctx, s, rec, n, every, which)
+		if err != nil {
+			return r, err
+		}
+		r.Crashes = append(r.Crashes, c)
 	}
 	return r, nil
 }

@@ -5,10 +5,14 @@ package main
 // CPU, memory and database file.
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +54,9 @@ type fleetResult struct {
 	DBMiB                float64 `json:"dbMiB"`
 	DBMiBPerMillionTicks float64 `json:"dbMiBPerMillionTicks"`
 	LoadAverage          float64 `json:"loadAverage1m"`
+	// Cache is the worker's sticky workflow cache over the window, from the SDK's metrics: hits,
+	// misses (a replay of the history) and forced evictions.
+	Cache map[string]float64 `json:"cache,omitempty"`
 	// Crashes are the kill -9 of the worker, then of the devserver, after the window.
 	Crashes []fleetCrash `json:"crashes,omitempty"`
 }
@@ -100,7 +107,7 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 	n, every := o.fleetSources, o.fleetInterval
 	r := fleetResult{Shape: shape, Sources: n, Interval: every.String(), Intervals: o.fleetIntervals, LoadAverage: loadAverage()}
 	rec.reset()
-	s, err := startStack(ctx, o.binDir, rec.url, false, o.timerShift)
+	s, err := launchStack(ctx, &stack{binDir: o.binDir, shift: o.timerShift, sink: rec.url, metrics: true})
 	if err != nil {
 		return r, err
 	}
@@ -121,11 +128,15 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 		return r, err
 	}
 	db := filepath.Join(s.dir, "temporal.db")
-	cpu0, db0 := s.cpu(), fileMiB(db)
+	cpu0, db0, cache0 := s.cpu(), fileMiB(db), cacheMetrics(s.metricsURL)
 	if err := sleepUntil(ctx, to); err != nil {
 		return r, err
 	}
 	cpu, db1 := cpuDelta(cpu0, s.cpu()), fileMiB(db)
+	r.Cache = cacheMetrics(s.metricsURL)
+	for name, v := range cache0 {
+		r.Cache[name] -= v
+	}
 	r.RSSMiB = s.rss()
 	r.RSSKiBPerSource = map[string]float64{}
 	for name, mib := range r.RSSMiB {
@@ -208,6 +219,34 @@ func cronEvery(d time.Duration) string {
 		return fmt.Sprintf("*/%d * * * * *", int(d/time.Second))
 	}
 	return "" // no cron expression fires every d
+}
+
+// cacheMetrics reads the worker's sticky cache counters at url, by short name; empty if the
+// worker does not answer.
+func cacheMetrics(url string) map[string]float64 {
+	out := map[string]float64{}
+	resp, err := http.Get(url)
+	if err != nil {
+		return out
+	}
+	defer resp.Body.Close()
+	names := map[string]string{"temporal_sticky_cache_hit_total": "hits", "temporal_sticky_cache_miss_total": "misses",
+		"temporal_sticky_cache_total_forced_eviction_total": "forced evictions"}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(line[:i], "{")
+		if short, ok := names[name]; ok {
+			if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+				out[short] += v
+			}
+		}
+	}
+	return out
 }
 
 // fileMiB is the size of a SQLite database and its write-ahead log, in MiB.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +50,25 @@ func TestCheckFleet(t *testing.T) {
 		if (tt.want == "") != (err == nil) || err != nil && !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("err %v, want %q", err, tt.want)
 		}
+	}
+}
+
+func TestCacheMetrics(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `# HELP temporal_sticky_cache_hit_total x
+# TYPE temporal_sticky_cache_hit_total counter
+temporal_sticky_cache_hit_total{namespace="default",task_queue="hello-cron"} 120
+temporal_sticky_cache_hit_total{namespace="other",task_queue="a b"} 3
+temporal_sticky_cache_miss_total{namespace="default"} 7
+temporal_sticky_cache_size{namespace="default"} 99
+`)
+	}))
+	defer srv.Close()
+	got := cacheMetrics(srv.URL)
+	if got["hits"] != 123 || got["misses"] != 7 || len(got) != 2 {
+		t.Errorf("cache metrics %v, want 123 hits and 7 misses", got)
+	}
+	if got := cacheMetrics("http://127.0.0.1:1/metrics"); len(got) != 0 {
+		t.Errorf("from nowhere: %v", got)
 	}
 }

@@ -63,9 +63,12 @@ type stack struct {
 	sink   string
 	// baselineWorker runs the bench's baseline-worker instead of our worker.
 	baselineWorker bool
-	dev            *proc
-	worker         *proc
-	client         client.Client
+	// metrics serves our worker's /metrics at metricsURL (off otherwise: it costs CPU).
+	metrics    bool
+	metricsURL string
+	dev        *proc
+	worker     *proc
+	client     client.Client
 }
 
 // startStack starts a devserver and our worker.
@@ -130,8 +133,17 @@ func (s *stack) startWorker() error {
 			"--task-queue", baselineTaskQueue, "--sink", s.sink, "--log-level", "error")
 		return err
 	}
+	metricsAddr := ""
+	if s.metrics {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		metricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+		s.metricsURL = "http://" + metricsAddr + "/metrics"
+	}
 	s.worker, err = startProc(s.dir, s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
-		"--metrics-addr", "", "--log-level", "error")
+		"--metrics-addr", metricsAddr, "--log-level", "error")
 	return err
 }
 

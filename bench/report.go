@@ -52,6 +52,7 @@ func printReport(w io.Writer, rep report) {
 			f.Shape, f.Sources, f.Interval, f.StartSeconds, f.StartsPerSec, 100*f.Window.Ratio, f.Window.Offered, f.Grace, f.Intervals,
 			f.Window.P50, f.Window.P99, f.Window.Max, f.CPUPerTickMs, cpuText(f.CPUPerTickMsBy), rssText(f.RSSMiB),
 			rssText(f.RSSKiBPerSource), f.DBMiB, f.DBMiBPerMillionTicks)
+		fmt.Fprintf(w, "  worker's workflow cache over the window: %s\n", rssText(f.Cache))
 		for _, c := range f.Crashes {
 			fmt.Fprintf(w, "  after kill -9 of the %s: first source back %.1f s, all %.1f s after the kill (%d not back within 2 intervals); "+
 				"their first ticks late p99 %.1f s, max %.1f s; %d ticks lost\n", c.Killed, c.FirstBackMs/1000, c.AllBackMs/1000,

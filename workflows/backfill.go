@@ -55,21 +55,11 @@ func (s *source) windows() []Gap {
 	return append([]Gap{{After: earliest(), Through: s.state.Origin}}, s.state.Gaps...)
 }
 
-// neverSent: t, a scheduled time, lies in one of the windows.
-func (s *source) neverSent(t time.Time) bool {
-	for _, w := range s.windows() {
-		if t.After(w.After) && !t.After(w.Through) {
-			return true
-		}
-	}
-	return false
-}
-
 // nextNeverSent is the first never-sent scheduled time after t up to to; zero if none. It looks
-// only inside the windows, so that a wide range with a short interval costs what it sends.
-func (s *source) nextNeverSent(t, to time.Time) time.Time {
+// only inside windows (s.windows()), so that a wide range with a short interval costs what it sends.
+func (s *source) nextNeverSent(windows []Gap, t, to time.Time) time.Time {
 	var best time.Time
-	for _, w := range s.windows() {
+	for _, w := range windows {
 		from := t
 		if w.After.After(from) {
 			from = w.After
@@ -112,7 +102,8 @@ func (s *source) validateBackfill(ctx workflow.Context, r BackfillRequest) error
 // countNeverSent counts the never-sent times of r, stopping past MaxBackfillTicks.
 func (s *source) countNeverSent(r BackfillRequest) int64 {
 	var n int64
-	for t := s.nextNeverSent(r.From.Add(-time.Nanosecond), r.To); !t.IsZero() && n <= MaxBackfillTicks; t = s.nextNeverSent(t, r.To) {
+	windows := s.windows()
+	for t := s.nextNeverSent(windows, r.From.Add(-time.Nanosecond), r.To); !t.IsZero() && n <= MaxBackfillTicks; t = s.nextNeverSent(windows, t, r.To) {
 		n++
 	}
 	return n
@@ -132,7 +123,7 @@ func (s *source) backfill(ctx workflow.Context, r BackfillRequest) (Status, erro
 func (s *source) backfillTick() *InFlight {
 	for len(s.state.Backfills) > 0 {
 		b := &s.state.Backfills[0]
-		if t := s.nextNeverSent(b.Cursor, b.To); !t.IsZero() {
+		if t := s.nextNeverSent(s.windows(), b.Cursor, b.To); !t.IsZero() {
 			tick := s.tick(t)
 			tick.ID, tick.Sequence, tick.Backfill = fmt.Sprintf("%s-backfill-%d", s.state.InstanceID, t.UnixNano()), 0, true
 			return &InFlight{Tick: tick, Backfill: true}

@@ -91,14 +91,14 @@ func (r RecordedConfig) Diff(desired Config) ConfigDiff {
 		}
 	case want.Interval != have.Interval || have.Cron != "":
 		d.Patch.Interval = &want.Interval // drops the cron expression and its time zone
-		schedule("interval", showDuration(have.Interval), showDuration(want.Interval))
+		schedule("interval", have.Interval.String(), want.Interval.String())
 		if have.Cron != "" {
 			schedule("cron", show(have.Cron), show(""))
 		}
 	}
-	field(&d, "jitter", have.Jitter, want.Jitter, &d.Patch.Jitter, showDuration)
+	field(&d, "jitter", have.Jitter, want.Jitter, &d.Patch.Jitter, time.Duration.String)
 	field(&d, "catchup", have.Catchup, want.Catchup, &d.Patch.Catchup, func(p CatchupPolicy) string { return string(p) })
-	field(&d, "catchup-window", have.CatchupWindow, want.CatchupWindow, &d.Patch.CatchupWindow, showDuration)
+	field(&d, "catchup-window", have.CatchupWindow, want.CatchupWindow, &d.Patch.CatchupWindow, time.Duration.String)
 	field(&d, "sink", have.Sink, sinkref.Redact(want.Sink), &d.Patch.Sink, show)
 	d.Patch.Sink = ptrIf(d.Patch.Sink != nil, want.Sink) // the real value, not its masked form
 	field(&d, "sink-credential", have.SinkCredential, want.SinkCredential, &d.Patch.SinkCredential, show)
@@ -161,8 +161,6 @@ func ptrIf(ok bool, s string) *string {
 }
 
 func show(s string) string { return fmt.Sprintf("%q", s) }
-
-func showDuration(d time.Duration) string { return d.String() }
 
 func showTime(t time.Time) string {
 	if t.IsZero() {

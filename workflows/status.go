@@ -127,7 +127,7 @@ func (s *source) statusWith(n int) Status {
 		Delivered:       s.state.Delivered, Retried: s.state.Retried, Rejected: s.state.Rejected,
 		DeadLettered: s.state.DeadLettered, CaughtUp: s.state.CaughtUp, Skipped: s.state.Skipped,
 		Abandoned: s.state.Abandoned, NextFireTimes: s.nextFireTimes(n), LastRejection: s.state.LastRejection,
-		RecentTicks: append([]TickRecord{}, s.state.Recent...), Backfills: s.backfillStatus(),
+		RecentTicks: s.state.Recent, Backfills: s.backfillStatus(),
 		PauseOnFailure: c.PauseOnFailure, FailuresInARow: s.state.FailuresInARow,
 		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
 	}
@@ -154,6 +154,9 @@ func (s *source) statusWith(n int) Status {
 	}
 	if len(st.NextFireTimes) > 0 {
 		st.NextFireTime = &st.NextFireTimes[0]
+	}
+	if st.RecentTicks == nil {
+		st.RecentTicks = []TickRecord{} // [] in JSON, as with no tick yet
 	}
 	return st
 }

@@ -38,7 +38,7 @@ func (c classic) start(ctx context.Context, n int, interval time.Duration, first
 	for i := range n {
 		id := fmt.Sprintf("bench-%d", i)
 		in := classicInput{Source: fmt.Sprintf("urn:bench:%d", i), Interval: interval,
-			StartAt: first.Add(time.Duration(i) * interval / time.Duration(n))}
+			StartAt: spreadFirst(first, interval, i, n)}
 		if _, err := c.client.ExecuteWorkflow(ctx, workflows.StartOptions(id, baselineTaskQueue), classicSourceWorkflow, in); err != nil {
 			return fmt.Errorf("start classic source %d: %w", i, err)
 		}

@@ -30,6 +30,9 @@ type options struct {
 	fleetInterval  time.Duration
 	fleetIntervals int
 	fleetShapes    []string
+	fleetSystems   []string
+	// workerFlags are passed to our worker, as levers to measure (--sticky-timeout, say).
+	workerFlags []string
 	// clusterNotes describe the clusters the run used, once each, for the report's notes.
 	clusterNotes []string
 }
@@ -94,6 +97,7 @@ func newCommand() *cobra.Command {
 	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
 		"the script that runs the local cluster of the cluster systems (CLUSTER_NODES and CLUSTER_SHARDS pass through to it)")
 	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for the ours and schedules runs (default: its own)")
+	fs.StringArrayVar(&o.workerFlags, "worker-flag", nil, "a flag for our worker in the ours, stock and fleet runs, such as --worker-flag=--sticky-timeout=30s (repeatable)")
 	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
 	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Second, "ticking before each measured window")
@@ -290,7 +294,7 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 		}
 		return s, nil
 	default:
-		s, err := startStack(ctx, o.binDir, sinkURL, name == "stock", o.timerShift)
+		s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL, workerFlags: o.workerFlags})
 		if err != nil {
 			return nil, err
 		}

@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
-	"go.temporal.io/sdk/client"
 
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -34,6 +34,9 @@ const fleetStarts = 16
 
 // fleetResult is one fleet run.
 type fleetResult struct {
+	// System is ours, or a baseline: stock (ours on Temporal's stock dev-server settings),
+	// schedules (a Temporal Schedule per source) or ticker (a goroutine per source, no durability).
+	System       string  `json:"system"`
 	Shape        string  `json:"shape"`
 	Sources      int     `json:"sources"`
 	Interval     string  `json:"interval"`
@@ -66,18 +69,25 @@ func (o *options) addFleetFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.fleetInterval, "fleet-interval", time.Minute, "interval of the fleet scenario's sources")
 	fs.IntVar(&o.fleetIntervals, "fleet-intervals", 3, "intervals the fleet scenario measures, after one of warm-up")
 	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
+	fs.StringSliceVar(&o.fleetSystems, "fleet-systems", fleetSystems(), "systems of the fleet scenario, among "+strings.Join(fleetSystems(), ", ")+
+		" (ours alone is killed and reports its cache)")
 }
+
+// fleetSystems are the systems the fleet scenario runs: ours and the baselines.
+func fleetSystems() []string { return []string{"ours", "stock", "schedules", "ticker"} }
 
 // runFleets runs the fleet scenario in each shape asked for, recording a failure and going on.
 func (o *options) runFleets(ctx context.Context, rec *recorder, rep *report) {
 	for _, shape := range o.fleetShapes {
-		progress("fleet: %d %s sources every %s", o.fleetSources, shape, o.fleetInterval)
-		r, err := o.fleet(ctx, rec, shape)
-		if err != nil {
-			rep.Errors = append(rep.Errors, "fleet "+shape+": "+err.Error())
-			continue
+		for _, name := range o.fleetSystems {
+			progress("fleet: %s, %d %s sources every %s", name, o.fleetSources, shape, o.fleetInterval)
+			r, err := o.fleet(ctx, rec, name, shape)
+			if err != nil {
+				rep.Errors = append(rep.Errors, "fleet "+name+" "+shape+": "+err.Error())
+				continue
+			}
+			rep.Fleet = append(rep.Fleet, r)
 		}
-		rep.Fleet = append(rep.Fleet, r)
 	}
 }
 
@@ -91,6 +101,11 @@ func (o *options) checkFleet() error {
 	case o.fleetInterval < time.Second:
 		return fmt.Errorf("invalid --fleet-interval %s: must be at least 1s", o.fleetInterval)
 	}
+	for _, name := range o.fleetSystems {
+		if !slices.Contains(fleetSystems(), name) {
+			return fmt.Errorf("invalid --fleet-systems %q: must be among %s", name, strings.Join(fleetSystems(), ", "))
+		}
+	}
 	for _, shape := range o.fleetShapes {
 		switch {
 		case shape != shapeSpread && shape != shapeAligned:
@@ -102,21 +117,48 @@ func (o *options) checkFleet() error {
 	return nil
 }
 
-// fleet runs o.fleetSources sources at o.fleetInterval in shape on a fresh stack of ours.
-func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleetResult, error) {
+// fleetSystem is a system that can start a fleet in either shape.
+type fleetSystem interface {
+	system
+	startFleet(ctx context.Context, n int, every time.Duration, first time.Time, shape string) error
+}
+
+// startFleetSystem starts a fresh system of the fleet scenario, and for those on a devserver its
+// stack (nil for the ticker): ours and stock with the worker's /metrics on.
+func (o *options) startFleetSystem(ctx context.Context, name, sink string) (fleetSystem, *stack, error) {
+	switch name {
+	case "ticker":
+		return newTicker(sink), nil, nil
+	case "schedules":
+		s, err := startSchedules(ctx, o.binDir, sink, o.timerShift)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.stack, nil
+	}
+	s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sink,
+		metrics: true, workerFlags: o.workerFlags})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ours{s}, s, nil
+}
+
+// fleet runs o.fleetSources sources at o.fleetInterval in shape on a fresh system name.
+func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) (fleetResult, error) {
 	n, every := o.fleetSources, o.fleetInterval
-	r := fleetResult{Shape: shape, Sources: n, Interval: every.String(), Intervals: o.fleetIntervals, LoadAverage: loadAverage()}
+	r := fleetResult{System: name, Shape: shape, Sources: n, Interval: every.String(), Intervals: o.fleetIntervals, LoadAverage: loadAverage()}
 	rec.reset()
-	s, err := launchStack(ctx, &stack{binDir: o.binDir, shift: o.timerShift, sink: rec.url, metrics: true})
+	sys, s, err := o.startFleetSystem(ctx, name, rec.url)
 	if err != nil {
 		return r, err
 	}
-	defer s.close()
-	idle := s.rss()
+	defer sys.close()
+	idle := sys.rss()
 	// The first ticks are due once every source can have started, at 150 starts a second.
 	first := time.Now().Add(10*time.Second + time.Duration(n)*time.Second/150).Truncate(every).Add(every)
 	began := time.Now()
-	if err := startFleet(ctx, s.client, n, every, first, shape); err != nil {
+	if err := sys.startFleet(ctx, n, every, first, shape); err != nil {
 		return r, err
 	}
 	took := time.Since(began)
@@ -127,17 +169,20 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 	if err := sleepUntil(ctx, from); err != nil {
 		return r, err
 	}
-	db := filepath.Join(s.dir, "temporal.db")
-	cpu0, db0, cache0 := s.cpu(), fileMiB(db), cacheMetrics(s.metricsURL)
+	db, metricsURL := "", ""
+	if s != nil {
+		db, metricsURL = filepath.Join(s.dir, "temporal.db"), s.metricsURL
+	}
+	cpu0, db0, cache0 := sys.cpu(), fileMiB(db), cacheMetrics(metricsURL)
 	if err := sleepUntil(ctx, to); err != nil {
 		return r, err
 	}
-	cpu, db1 := cpuDelta(cpu0, s.cpu()), fileMiB(db)
-	r.Cache = cacheMetrics(s.metricsURL)
+	cpu, db1 := cpuDelta(cpu0, sys.cpu()), fileMiB(db)
+	r.Cache = cacheMetrics(metricsURL)
 	for name, v := range cache0 {
 		r.Cache[name] -= v
 	}
-	r.RSSMiB = s.rss()
+	r.RSSMiB = sys.rss()
 	r.RSSKiBPerSource = map[string]float64{}
 	for name, mib := range r.RSSMiB {
 		r.RSSKiBPerSource[name] = (mib - idle[name]) * 1024 / float64(n)
@@ -149,9 +194,14 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 	}
 	r.Window = summarize(rec.snapshot(), from, to, grace, n*o.fleetIntervals)
 	r.CPUPerTickMs, r.CPUPerTickMsBy = perTick(cpu, r.Window.Delivered)
-	r.DBMiB = fileMiB(db)
-	if r.Window.Delivered > 0 {
+	if s != nil {
+		r.DBMiB = fileMiB(db)
+	}
+	if r.Window.Delivered > 0 && s != nil {
 		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
+	}
+	if name != "ours" {
+		return r, nil // the crashes test our recovery; the baselines' is measured by the recovery scenario
 	}
 	for _, which := range []string{"worker", "devserver"} {
 		progress("fleet: kill -9 the %s", which)
@@ -167,19 +217,18 @@ func (o *options) fleet(ctx context.Context, rec *recorder, shape string) (fleet
 // startFleet starts n sources, fleetStarts at a time. Spread: interval sources whose first ticks
 // are spread over the interval from first. Aligned: sources on the cron expression of the
 // interval (every interval from the hour), which all fire at once from first on.
-func startFleet(ctx context.Context, c client.Client, n int, every time.Duration, first time.Time, shape string) error {
+func (o ours) startFleet(ctx context.Context, n int, every time.Duration, first time.Time, shape string) error {
 	work := make(chan int)
 	errs := make(chan error, fleetStarts)
 	var wg sync.WaitGroup
 	for range fleetStarts {
 		wg.Go(func() {
 			for i := range work {
-				cfg := workflows.Config{Interval: every, Source: fmt.Sprintf("urn:bench:%d", i),
-					StartAt: first.Add(time.Duration(i) * every / time.Duration(n))}
+				cfg := workflows.Config{Interval: every, Source: fmt.Sprintf("urn:bench:%d", i), StartAt: spreadFirst(first, every, i, n)}
 				if shape == shapeAligned {
 					cfg = workflows.Config{Cron: cronEvery(every), Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first}
 				}
-				_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("fleet-%d", i), "hello-cron"),
+				_, err := o.client.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("fleet-%d", i), "hello-cron"),
 					workflows.CronSource, workflows.Input{Config: cfg})
 				if err != nil {
 					select {
@@ -225,6 +274,9 @@ func cronEvery(d time.Duration) string {
 // worker does not answer.
 func cacheMetrics(url string) map[string]float64 {
 	out := map[string]float64{}
+	if url == "" {
+		return out
+	}
 	resp, err := http.Get(url)
 	if err != nil {
 		return out
@@ -251,6 +303,9 @@ func cacheMetrics(url string) map[string]float64 {
 
 // fileMiB is the size of a SQLite database and its write-ahead log, in MiB.
 func fileMiB(path string) float64 {
+	if path == "" {
+		return 0
+	}
 	var total int64
 	for _, p := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {

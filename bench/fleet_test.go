@@ -40,6 +40,8 @@ func TestCheckFleet(t *testing.T) {
 		{func(o *options) { o.fleetIntervals = 0 }, "invalid --fleet-intervals 0"},
 		{func(o *options) { o.fleetInterval = time.Millisecond }, "invalid --fleet-interval 1ms"},
 		{func(o *options) { o.fleetShapes = []string{"round"} }, `invalid --fleet-shapes "round"`},
+		{func(o *options) { o.fleetSystems = []string{"ours", "pingsource"} }, `invalid --fleet-systems "pingsource": must be among ours, stock, schedules, ticker`},
+		{func(o *options) { o.fleetSystems = fleetSystems() }, ""},
 		{func(o *options) { o.fleetInterval = 7 * time.Minute }, "invalid --fleet-interval 7m0s for the aligned shape"},
 		{func(o *options) { o.fleetInterval, o.fleetShapes = 7*time.Minute, []string{shapeSpread} }, ""},
 	}

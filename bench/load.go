@@ -41,7 +41,7 @@ func (o ours) start(ctx context.Context, n int, interval time.Duration, first ti
 func startSources(ctx context.Context, c client.Client, n int, interval time.Duration, first time.Time) error {
 	for i := range n {
 		cfg := workflows.Config{Interval: interval, Source: fmt.Sprintf("urn:bench:%d", i),
-			StartAt: first.Add(time.Duration(i) * interval / time.Duration(n))}
+			StartAt: spreadFirst(first, interval, i, n)}
 		_, err := c.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("bench-%d", i), "hello-cron"),
 			workflows.CronSource, workflows.Input{Config: cfg})
 		if err != nil {
@@ -49,6 +49,11 @@ func startSources(ctx context.Context, c client.Client, n int, interval time.Dur
 		}
 	}
 	return nil
+}
+
+// spreadFirst is the first tick of source i of n spread evenly over interval from first.
+func spreadFirst(first time.Time, interval time.Duration, i, n int) time.Time {
+	return first.Add(time.Duration(i) * interval / time.Duration(n))
 }
 
 // ticker is baseline (a): a plain Go ticker per source posting the same CloudEvents, with no
@@ -66,9 +71,18 @@ func newTicker(sinkURL string) *ticker {
 }
 
 func (t *ticker) start(ctx context.Context, n int, interval time.Duration, first time.Time) error {
+	return t.startFleet(ctx, n, interval, first, shapeSpread)
+}
+
+// startFleet starts n goroutines: spread, their first ticks spread over the interval from first;
+// aligned, all due at first.
+func (t *ticker) startFleet(ctx context.Context, n int, interval time.Duration, first time.Time, shape string) error {
 	ctx, t.cancel = context.WithCancel(ctx)
 	for i := range n {
-		due := first.Add(time.Duration(i) * interval / time.Duration(n))
+		due := first
+		if shape == shapeSpread {
+			due = spreadFirst(first, interval, i, n)
+		}
 		t.wg.Go(func() { t.run(ctx, i, due, interval) })
 	}
 	return nil

@@ -63,6 +63,8 @@ type stack struct {
 	sink   string
 	// baselineWorker runs the bench's baseline-worker instead of our worker.
 	baselineWorker bool
+	// workerFlags are our worker's extra flags.
+	workerFlags []string
 	// metrics serves our worker's /metrics at metricsURL (off otherwise: it costs CPU).
 	metrics    bool
 	metricsURL string
@@ -142,8 +144,8 @@ func (s *stack) startWorker() error {
 		metricsAddr = fmt.Sprintf("127.0.0.1:%d", port)
 		s.metricsURL = "http://" + metricsAddr + "/metrics"
 	}
-	s.worker, err = startProc(s.dir, s.binDir, "worker", "--address", s.addr, "--sink", s.sink,
-		"--metrics-addr", metricsAddr, "--log-level", "error")
+	args := append([]string{"--address", s.addr, "--sink", s.sink, "--metrics-addr", metricsAddr, "--log-level", "error"}, s.workerFlags...)
+	s.worker, err = startProc(s.dir, s.binDir, "worker", args...)
 	return err
 }
 

@@ -46,13 +46,15 @@ func printReport(w io.Writer, rep report) {
 		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
 	}
 	for _, f := range rep.Fleet {
-		fmt.Fprintf(w, "fleet %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
+		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
 			"%d measured intervals, lateness p50 %.0f ms, p99 %.0f ms, max %.0f ms; CPU %.2f ms/tick (%s); RSS %s, per source %s KiB; "+
 			"database %.1f MiB, %.0f MiB per million ticks\n",
-			f.Shape, f.Sources, f.Interval, f.StartSeconds, f.StartsPerSec, 100*f.Window.Ratio, f.Window.Offered, f.Grace, f.Intervals,
+			f.System, f.Shape, f.Sources, f.Interval, f.StartSeconds, f.StartsPerSec, 100*f.Window.Ratio, f.Window.Offered, f.Grace, f.Intervals,
 			f.Window.P50, f.Window.P99, f.Window.Max, f.CPUPerTickMs, cpuText(f.CPUPerTickMsBy), rssText(f.RSSMiB),
 			rssText(f.RSSKiBPerSource), f.DBMiB, f.DBMiBPerMillionTicks)
-		fmt.Fprintf(w, "  worker's workflow cache over the window: %s\n", rssText(f.Cache))
+		if len(f.Cache) > 0 {
+			fmt.Fprintf(w, "  worker's workflow cache over the window: %s\n", rssText(f.Cache))
+		}
 		for _, c := range f.Crashes {
 			fmt.Fprintf(w, "  after kill -9 of the %s: first source back %.1f s, all %.1f s after the kill (%d not back within 2 intervals); "+
 				"their first ticks late p99 %.1f s, max %.1f s; %d ticks lost\n", c.Killed, c.FirstBackMs/1000, c.AllBackMs/1000,

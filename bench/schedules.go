@@ -56,10 +56,36 @@ func (s *schedules) start(ctx context.Context, n int, interval time.Duration, fi
 	if err := scheduleInterval(interval); err != nil {
 		return err
 	}
+	return s.createAll(ctx, n, first, func(i int) client.ScheduleSpec {
+		return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}, StartAt: first}
+	}, interval)
+}
+
+// startFleet creates the fleet scenario's n Schedules. Spread: on interval specs whose offsets
+// spread the Schedules over the interval, to the second (their resolution). Aligned: on the
+// interval's cron expression, so that all fire at once.
+func (s *schedules) startFleet(ctx context.Context, n int, every time.Duration, first time.Time, shape string) error {
+	if err := scheduleInterval(every); err != nil {
+		return err
+	}
+	if shape == shapeAligned {
+		return s.createAll(ctx, n, first, func(int) client.ScheduleSpec {
+			return client.ScheduleSpec{CronExpressions: []string{cronEvery(every)}, StartAt: first}
+		}, every)
+	}
+	return s.createAll(ctx, n, first, func(i int) client.ScheduleSpec {
+		at := spreadFirst(first, every, i, n).Truncate(time.Second)
+		return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every, Offset: at.Sub(at.Truncate(every))}}, StartAt: at}
+	}, every)
+}
+
+// createAll creates n Schedules on the specs that spec gives, whose workflows count intervals
+// from each spec's StartAt.
+func (s *schedules) createAll(ctx context.Context, n int, first time.Time, spec func(i int) client.ScheduleSpec, interval time.Duration) error {
 	s.ids = make([]string, n)
 	err := inParallel(n, func(i int) error {
 		id := fmt.Sprintf("bench-schedule-%d", i)
-		if err := s.create(ctx, id, i, interval, first); err != nil {
+		if err := s.create(ctx, id, i, spec(i), interval); err != nil {
 			return err
 		}
 		s.ids[i] = id
@@ -75,18 +101,16 @@ func (s *schedules) start(ctx context.Context, n int, interval time.Duration, fi
 	return nil
 }
 
-func (s *schedules) create(ctx context.Context, id string, i int, interval time.Duration, first time.Time) error {
+// create creates Schedule id on spec; its first action is at spec.StartAt (a whole second), none before.
+func (s *schedules) create(ctx context.Context, id string, i int, spec client.ScheduleSpec, interval time.Duration) error {
 	_, err := s.client.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: id,
-		Spec: client.ScheduleSpec{
-			Intervals: []client.ScheduleIntervalSpec{{Every: interval}},
-			StartAt:   first, // the first action is at first (a whole second), none before
-		},
+		ID:   id,
+		Spec: spec,
 		Action: &client.ScheduleWorkflowAction{
 			// The scheduler appends the scheduled time to this id: bench-<i>-<RFC 3339 UTC>.
 			ID:                  fmt.Sprintf("bench-%d", i),
 			Workflow:            scheduledTickWorkflow,
-			Args:                []any{scheduledInput{Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first, Interval: interval}},
+			Args:                []any{scheduledInput{Source: fmt.Sprintf("urn:bench:%d", i), StartAt: spec.StartAt, Interval: interval}},
 			TaskQueue:           baselineTaskQueue,
 			WorkflowTaskTimeout: workflows.TaskTimeout,
 		},

@@ -32,6 +32,7 @@ type options struct {
 	allowedSinks    string
 	credentialsDir  string
 	metricsAddr     string
+	tuning          tuning
 	log             logging.Options
 }
 
@@ -65,6 +66,7 @@ func newCommand(lookupEnv func(string) (string, bool), stderr io.Writer) *cobra.
 		"folder of the sink credentials that sources name with --sink-credential: one folder each, with files origin and username and password, or token")
 	envflag.Bind(fs, "sink-credentials", "SINK_CREDENTIALS")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":9090", "address of /metrics, /healthz and /readyz (empty: none)")
+	o.tuning.addFlags(fs)
 	o.log.AddFlags(fs, "info")
 	cmd.AddCommand(health.Command("http://127.0.0.1:9090/readyz"))
 	return cmd
@@ -102,6 +104,9 @@ func (o *options) run(cmd *cobra.Command, lookupEnv func(string) (string, bool),
 // Its errors name the flag or variable at fault.
 func (o *options) check(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) (settings, error) {
 	if err := o.conn.Validate(fs, lookupEnv); err != nil {
+		return settings{}, err
+	}
+	if err := o.tuning.check(); err != nil {
 		return settings{}, err
 	}
 	env, err := sink.ReadEnv(fs, lookupEnv)
@@ -154,7 +159,7 @@ func (o *options) serve(ctx context.Context, s settings, logger *zap.Logger, ops
 	}
 	defer c.Close()
 
-	w := worker.New(c, o.conn.TaskQueue, workflows.WorkerOptions())
+	w := worker.New(c, o.conn.TaskQueue, o.tuning.options())
 	activityOpts = append(activityOpts, activities.WithSinks(s.policy.Allowed, s.credentials))
 	workflows.Register(w, activities.New(httpClient, s.env.Sink, s.env.Overrides, activityOpts...))
 	if err := w.Start(); err != nil {

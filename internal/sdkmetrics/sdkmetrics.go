@@ -17,6 +17,12 @@ import (
 // meterName names the OpenTelemetry meter that every SDK and source metric is recorded on.
 const meterName = "github.com/hello-cron/cronsource"
 
+// MaxSeries is how many series one metric keeps: as many sources as a worker has served since
+// it started, for the per-source ones. OpenTelemetry's default, 2,000, would fold the sources of
+// a larger fleet into one series labelled otel_metric_overflow="true"; beyond MaxSeries they still
+// are, which bounds the worker's memory (about 1 KiB per source and metric).
+const MaxSeries = 100_000
+
 // Buckets are the upper bounds, in seconds, of every histogram: the SDK's latencies (its timers)
 // and the source's delivery lateness. They span 5 ms to 5 min.
 func Buckets() []float64 {
@@ -40,7 +46,8 @@ func NewHandler(reg prometheus.Registerer, onError func(error)) (client.MetricsH
 		sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
 		sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: Buckets()}},
 	)
-	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithView(seconds))
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exporter), sdkmetric.WithView(seconds),
+		sdkmetric.WithCardinalityLimit(MaxSeries))
 	return temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
 		Meter:                provider.Meter(meterName),
 		OnError:              onError,

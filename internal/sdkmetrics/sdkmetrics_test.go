@@ -1,6 +1,7 @@
 package sdkmetrics
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -78,4 +79,43 @@ func TestHandlerSeries(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandlerKeepsAFleetsSeries: a worker serving more sources than OpenTelemetry's default limit
+// of 2,000 series per metric keeps one series per source, none folded into an overflow series.
+func TestHandlerKeepsAFleetsSeries(t *testing.T) {
+	const sources = 2500
+	reg := prometheus.NewRegistry()
+	h, err := NewHandler(reg, func(err error) { t.Errorf("metrics error: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range sources {
+		h.WithTags(map[string]string{"workflow_id": fmt.Sprintf("fleet-%d", i)}).Counter("cronsource_ticks_delivered_total").Inc(1)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "cronsource_ticks_delivered_total" {
+			continue
+		}
+		ids := map[string]bool{}
+		for _, m := range f.Metric {
+			for _, l := range m.GetLabel() {
+				switch l.GetName() {
+				case "workflow_id":
+					ids[l.GetValue()] = true
+				case "otel_metric_overflow":
+					t.Errorf("a series overflowed: %v", m.GetLabel())
+				}
+			}
+		}
+		if len(ids) != sources {
+			t.Errorf("%d sources have a series, want %d", len(ids), sources)
+		}
+		return
+	}
+	t.Fatal("no cronsource_ticks_delivered_total family")
 }

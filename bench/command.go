@@ -31,6 +31,7 @@ type options struct {
 	fleetIntervals int
 	fleetShapes    []string
 	fleetSystems   []string
+	fleetCrash     bool
 	// workerFlags are passed to our worker, as levers to measure (--sticky-timeout, say).
 	workerFlags []string
 	// clusterNotes describe the clusters the run used, once each, for the report's notes.

@@ -69,6 +69,7 @@ func (o *options) addFleetFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.fleetInterval, "fleet-interval", time.Minute, "interval of the fleet scenario's sources")
 	fs.IntVar(&o.fleetIntervals, "fleet-intervals", 3, "intervals the fleet scenario measures, after one of warm-up")
 	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
+	fs.BoolVar(&o.fleetCrash, "fleet-crash", true, "after the window, kill -9 our worker and then our devserver, and watch two intervals after each")
 	fs.StringSliceVar(&o.fleetSystems, "fleet-systems", fleetSystems(), "systems of the fleet scenario, among "+strings.Join(fleetSystems(), ", ")+
 		" (ours alone is killed and reports its cache)")
 }
@@ -200,7 +201,7 @@ func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) 
 	if r.Window.Delivered > 0 && s != nil {
 		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
 	}
-	if name != "ours" {
+	if name != "ours" || !o.fleetCrash {
 		return r, nil // the crashes test our recovery; the baselines' is measured by the recovery scenario
 	}
 	for _, which := range []string{"worker", "devserver"} {

@@ -32,8 +32,9 @@ type options struct {
 	fleetShapes    []string
 	fleetSystems   []string
 	fleetCrash     bool
-	// workerFlags are passed to our worker, as levers to measure (--sticky-timeout, say).
-	workerFlags []string
+	// devFlags and workerFlags are passed to the devserver and our worker, as levers to
+	// measure (--history-cache-size, --sticky-timeout, say).
+	devFlags, workerFlags []string
 	// clusterNotes describe the clusters the run used, once each, for the report's notes.
 	clusterNotes []string
 }
@@ -48,6 +49,7 @@ type report struct {
 	ClusterHistory []*historyResult `json:"clusterHistory,omitempty"`
 	Recovery       []recovery       `json:"recovery,omitempty"`
 	Footprint      []footprint      `json:"footprint,omitempty"`
+	Replay         []replayResult   `json:"replay,omitempty"`
 	Fleet          []fleetResult    `json:"fleet,omitempty"`
 	Errors         []string         `json:"errors,omitempty"`
 	// Notes say which runs were left out, and why.
@@ -57,6 +59,11 @@ type report struct {
 // systems are the systems run by default, in order.
 func systems() []string {
 	return []string{"ours", "cluster", "stock", "classic", "schedules", "ticker"}
+}
+
+// scenarios are the names --only accepts.
+func scenarios() []string {
+	return []string{"capacity", "precision", "history", "recovery", "footprint", "fleet", "replay"}
 }
 
 // allSystems are the names --systems accepts: the default ones, and cluster-stock (the local
@@ -78,6 +85,11 @@ func newCommand() *cobra.Command {
 			if len(o.sizes) == 0 {
 				return fmt.Errorf("invalid --sizes: give at least one")
 			}
+			for _, name := range o.only {
+				if !slices.Contains(scenarios(), name) {
+					return fmt.Errorf("invalid --only %q: must be among %s", name, strings.Join(scenarios(), ", "))
+				}
+			}
 			if err := o.checkFleet(); err != nil {
 				return err
 			}
@@ -91,13 +103,14 @@ func newCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all), "+
-		"or fleet (only when asked: it takes minutes per shape)")
+		"or fleet (only when asked: it takes minutes per shape) and replay (only when asked)")
 	o.addFleetFlags(fs)
 	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load, among "+strings.Join(allSystems(), ", ")+
 		" (cluster: our worker on scripts/cluster.sh's local cluster with our dynamic config; cluster-stock: with Temporal's)")
 	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
 		"the script that runs the local cluster of the cluster systems (CLUSTER_NODES and CLUSTER_SHARDS pass through to it)")
 	fs.StringVar(&o.timerShift, "timer-shift", "", "the devserver's --timer-shift for the ours and schedules runs (default: its own)")
+	fs.StringArrayVar(&o.devFlags, "devserver-flag", nil, "a flag for the devserver in the ours, stock, schedules and fleet runs, such as --devserver-flag=--history-cache-size=60000 (repeatable)")
 	fs.StringArrayVar(&o.workerFlags, "worker-flag", nil, "a flag for our worker in the ours, stock and fleet runs, such as --worker-flag=--sticky-timeout=30s (repeatable)")
 	fs.StringVar(&o.binDir, "bin", "bin", "folder of the devserver and worker binaries (make build)")
 	fs.IntSliceVar(&o.sizes, "sizes", []int{50, 100, 200, 400}, "numbers of sources for the capacity runs")
@@ -232,6 +245,12 @@ func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
 			rep.Errors = append(rep.Errors, "footprint: "+err.Error())
 		}
 	}
+	if slices.Contains(o.only, "replay") {
+		progress("replay")
+		if rep.Replay, err = o.replay(ctx, rec); err != nil {
+			rep.Errors = append(rep.Errors, "replay: "+err.Error())
+		}
+	}
 	if slices.Contains(o.only, "fleet") {
 		o.runFleets(ctx, rec, rep)
 	}
@@ -289,13 +308,14 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 		}
 		return c, nil
 	case "schedules":
-		s, err := startSchedules(ctx, o.binDir, sinkURL, o.timerShift)
+		s, err := startSchedules(ctx, o.binDir, sinkURL, o.timerShift, o.devFlags)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	default:
-		s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL, workerFlags: o.workerFlags})
+		s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL,
+			devFlags: o.devFlags, workerFlags: o.workerFlags})
 		if err != nil {
 			return nil, err
 		}

@@ -131,14 +131,14 @@ func (o *options) startFleetSystem(ctx context.Context, name, sink string) (flee
 	case "ticker":
 		return newTicker(sink), nil, nil
 	case "schedules":
-		s, err := startSchedules(ctx, o.binDir, sink, o.timerShift)
+		s, err := startSchedules(ctx, o.binDir, sink, o.timerShift, o.devFlags)
 		if err != nil {
 			return nil, nil, err
 		}
 		return s, s.stack, nil
 	}
 	s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sink,
-		metrics: true, workerFlags: o.workerFlags})
+		metrics: true, devFlags: o.devFlags, workerFlags: o.workerFlags})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -63,8 +63,8 @@ type stack struct {
 	sink   string
 	// baselineWorker runs the bench's baseline-worker instead of our worker.
 	baselineWorker bool
-	// workerFlags are our worker's extra flags.
-	workerFlags []string
+	// devFlags and workerFlags are extra flags of the devserver and of our worker.
+	devFlags, workerFlags []string
 	// metrics serves our worker's /metrics at metricsURL (off otherwise: it costs CPU).
 	metrics    bool
 	metricsURL string
@@ -119,7 +119,7 @@ func (s *stack) startDev() error {
 		args = append(args, "--timer-shift", s.shift)
 	}
 	var err error
-	s.dev, err = startProc(s.dir, s.binDir, "devserver", args...)
+	s.dev, err = startProc(s.dir, s.binDir, "devserver", append(args, s.devFlags...)...)
 	return err
 }
 

@@ -45,6 +45,10 @@ func printReport(w io.Writer, rep report) {
 	for _, f := range rep.Footprint {
 		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
 	}
+	for _, r := range rep.Replay {
+		fmt.Fprintf(w, "replay of a run of %d ticks (%d events), as a worker without it cached does: %.1f ms (%.1f µs per event)\n",
+			r.TicksPerRun, r.Events, r.ReplayMs, r.UsPerEvent)
+	}
 	for _, f := range rep.Fleet {
 		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
 			"%d measured intervals, lateness p50 %.0f ms, p99 %.0f ms, max %.0f ms; CPU %.2f ms/tick (%s); RSS %s, per source %s KiB; "+

@@ -30,8 +30,8 @@ type schedules struct {
 // first ticks of the last ones at a few hundred sources.
 const parallelism = 8
 
-func startSchedules(ctx context.Context, binDir, sink, shift string) (*schedules, error) {
-	s, err := launchStack(ctx, &stack{binDir: binDir, shift: shift, sink: sink, baselineWorker: true})
+func startSchedules(ctx context.Context, binDir, sink, shift string, devFlags []string) (*schedules, error) {
+	s, err := launchStack(ctx, &stack{binDir: binDir, shift: shift, sink: sink, baselineWorker: true, devFlags: devFlags})
 	if err != nil {
 		return nil, err
 	}

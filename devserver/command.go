@@ -23,17 +23,18 @@ import (
 )
 
 type options struct {
-	dbFilename string
-	ephemeral  bool
-	ip         string
-	port       int
-	uiPort     int
-	headless   bool
-	uiWrite    bool
-	namespaces []string
-	stock      bool
-	timerShift time.Duration
-	log        logging.Options
+	dbFilename   string
+	ephemeral    bool
+	ip           string
+	port         int
+	uiPort       int
+	headless     bool
+	uiWrite      bool
+	namespaces   []string
+	stock        bool
+	timerShift   time.Duration
+	historyCache int
+	log          logging.Options
 }
 
 func newCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -69,6 +70,8 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
 	fs.BoolVar(&o.stock, "stock-settings", false, "use Temporal's stock dev-server settings (rollback journal, default timer shift), for benchmarks")
 	fs.DurationVar(&o.timerShift, "timer-shift", temporalite.DefaultTimerShift, "history.timerProcessorMaxTimeShift: how late a timer may fire")
+	fs.IntVar(&o.historyCache, "history-cache-size", temporalite.DefaultHistoryCacheSize,
+		"history.hostLevelCacheMaxSize: workflows whose state the server keeps in memory; past it, a source's tick reads its state from the file")
 	o.log.AddFlags(fs, "warn")
 	cmd.AddCommand(newHealthCommand(), newBackupCommand(stdout))
 	return cmd
@@ -114,6 +117,9 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 func (o *options) validate(uiPortSet bool) (int, error) {
 	if o.timerShift <= 0 || o.timerShift > time.Minute {
 		return 0, fmt.Errorf("invalid --timer-shift %v: must be more than 0 and at most 1m", o.timerShift)
+	}
+	if o.historyCache < 1 || o.historyCache > 10_000_000 {
+		return 0, fmt.Errorf("invalid --history-cache-size %d: must be from 1 to 10000000", o.historyCache)
 	}
 	if o.port < 0 || o.port > 65535 {
 		return 0, fmt.Errorf("invalid --port %d: must be 0 to 65535", o.port)
@@ -191,7 +197,8 @@ func (o *options) startTemporal(port int, namespaces []string, zl *zap.Logger) (
 	srv, err := temporalite.Start(temporalite.Config{
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: port,
 		Namespaces: namespaces, SearchAttributes: searchattr.Types(), Stock: o.stock, TimerShift: o.timerShift,
-		Logger: log.NewZapLogger(zl),
+		HistoryCacheSize: o.historyCache,
+		Logger:           log.NewZapLogger(zl),
 	})
 	var dbErr *temporalite.DatabaseError
 	switch {

@@ -92,7 +92,7 @@ func TestUIWriteActionsNeedsTheUI(t *testing.T) {
 }
 
 // Bad ports are refused in one line naming the flag, before anything starts.
-func TestCommandRejectsBadPorts(t *testing.T) {
+func TestCommandRejectsBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
@@ -103,6 +103,10 @@ func TestCommandRejectsBadPorts(t *testing.T) {
 		{name: "negative --ui-port", args: []string{"--port", "0", "--ui-port", "-1"}, want: "invalid --ui-port -1: must be 0 to 65535"},
 		{name: "--ui-port with --headless", args: []string{"--port", "0", "--headless", "--ui-port", "0"},
 			want: "invalid --ui-port: cannot be used with --headless"},
+		{name: "no --history-cache-size", args: []string{"--history-cache-size", "0"},
+			want: "invalid --history-cache-size 0: must be from 1 to 10000000"},
+		{name: "absurd --history-cache-size", args: []string{"--history-cache-size", "99999999999"},
+			want: "invalid --history-cache-size 99999999999: must be from 1 to 10000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,10 @@ type Config struct {
 	// TimerShift is history.timerProcessorMaxTimeShift, how late a timer may fire; zero means
 	// DefaultTimerShift. Ignored when Stock.
 	TimerShift time.Duration
-	Logger     log.Logger
+	// HistoryCacheSize is history.hostLevelCacheMaxSize, how many workflows' state the server
+	// keeps in memory; zero means DefaultHistoryCacheSize. Ignored when Stock.
+	HistoryCacheSize int
+	Logger           log.Logger
 }
 
 // Server is a running embedded Temporal server.
@@ -143,9 +146,13 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 	if shift == 0 {
 		shift = DefaultTimerShift
 	}
+	cacheSize := cfg.HistoryCacheSize
+	if cacheSize == 0 {
+		cacheSize = DefaultHistoryCacheSize
+	}
 	return dynamicconfig.StaticClient{
-		// Keep every source's mutable state cached: one host serves them all.
-		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
+		// Keep every source's state cached: one host serves them all.
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 cacheSize,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// A worker that stops gracefully gets its outstanding polls answered empty, so that no
 		// task is handed to a poller that is going away.
@@ -162,6 +169,9 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 	}
 }
+
+// DefaultHistoryCacheSize is the devserver's history.hostLevelCacheMaxSize.
+const DefaultHistoryCacheSize = 8192
 
 // DefaultTimerShift is the devserver's history.timerProcessorMaxTimeShift (Temporal's is 1 s).
 const DefaultTimerShift = 10 * time.Millisecond

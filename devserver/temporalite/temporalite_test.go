@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
 )
 
@@ -160,6 +161,23 @@ func TestInternalPorts(t *testing.T) {
 	for _, p := range third {
 		if p == second[1] {
 			t.Fatalf("block %v holds the frontend's port %d", third, second[1])
+		}
+	}
+}
+
+func TestDynamicConfigHistoryCache(t *testing.T) {
+	key := dynamicconfig.HistoryCacheHostLevelMaxSize.Key()
+	tests := []struct {
+		cfg  Config
+		want any // nil: Temporal's default
+	}{
+		{Config{}, DefaultHistoryCacheSize},
+		{Config{HistoryCacheSize: 60000}, 60000},
+		{Config{HistoryCacheSize: 60000, Stock: true}, nil},
+	}
+	for _, tt := range tests {
+		if got := dynamicConfig(tt.cfg)[key]; got != tt.want {
+			t.Errorf("%+v: %s = %v, want %v", tt.cfg, key, got, tt.want)
 		}
 	}
 }

@@ -34,6 +34,7 @@ type options struct {
 	stock        bool
 	timerShift   time.Duration
 	historyCache int
+	retention    time.Duration
 	log          logging.Options
 }
 
@@ -70,6 +71,8 @@ func newCommand(stdout, stderr io.Writer) *cobra.Command {
 	fs.StringArrayVar(&o.namespaces, "namespace", nil, "namespace to create (repeatable); default always exists")
 	fs.BoolVar(&o.stock, "stock-settings", false, "use Temporal's stock dev-server settings (rollback journal, default timer shift), for benchmarks")
 	fs.DurationVar(&o.timerShift, "timer-shift", temporalite.DefaultTimerShift, "history.timerProcessorMaxTimeShift: how late a timer may fire")
+	fs.DurationVar(&o.retention, "retention", temporalite.DefaultRetention,
+		"how long the namespaces keep a closed run (a source's run that continued as new, or a stopped source); it bounds the file's growth")
 	fs.IntVar(&o.historyCache, "history-cache-size", temporalite.DefaultHistoryCacheSize,
 		"history.hostLevelCacheMaxSize: workflows whose state the server keeps in memory; past it, a source's tick reads its state from the file")
 	o.log.AddFlags(fs, "warn")
@@ -117,6 +120,9 @@ func (o *options) run(cmd *cobra.Command, stdout, stderr io.Writer) error {
 func (o *options) validate(uiPortSet bool) (int, error) {
 	if o.timerShift <= 0 || o.timerShift > time.Minute {
 		return 0, fmt.Errorf("invalid --timer-shift %v: must be more than 0 and at most 1m", o.timerShift)
+	}
+	if o.retention < temporalite.MinRetention || o.retention > temporalite.MaxRetention {
+		return 0, fmt.Errorf("invalid --retention %v: must be from %v to %v", o.retention, temporalite.MinRetention, temporalite.MaxRetention)
 	}
 	if o.historyCache < 1 || o.historyCache > 10_000_000 {
 		return 0, fmt.Errorf("invalid --history-cache-size %d: must be from 1 to 10000000", o.historyCache)
@@ -197,8 +203,8 @@ func (o *options) startTemporal(port int, namespaces []string, zl *zap.Logger) (
 	srv, err := temporalite.Start(temporalite.Config{
 		DBFilename: o.dbFilename, Ephemeral: o.ephemeral, IP: o.ip, Port: port,
 		Namespaces: namespaces, SearchAttributes: searchattr.Types(), Stock: o.stock, TimerShift: o.timerShift,
-		HistoryCacheSize: o.historyCache,
-		Logger:           log.NewZapLogger(zl),
+		HistoryCacheSize: o.historyCache, Retention: o.retention,
+		Logger: log.NewZapLogger(zl),
 	})
 	var dbErr *temporalite.DatabaseError
 	switch {

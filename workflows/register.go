@@ -37,19 +37,23 @@ func StartOptions(id, taskQueue string) client.StartWorkflowOptions {
 // WorkerOptions are the options of every worker that runs sources: the worker binary's and the
 // benchmark's. They make a restart quick and keep ticks on time under load. On SIGTERM the
 // worker stops polling, tells the server to move its sticky queue's tasks back to the shared
-// queue, and lets an in-flight delivery finish and report. After kill -9, a source's next workflow task
-// waits at most StickyScheduleToStartTimeout for the dead worker, the shortest the SDK allows
-// (it counts in seconds); a first attempt in flight is sent again after the workflow task
-// timeout, a retry after the activity's heartbeat timeout. Eight workflow task pollers (the
-// SDK's default is 2) keep a poll waiting when many sources tick at once: at 200 sources a
-// second, p99 lateness was 47-222 ms in three of five 60 s runs against 477-1767 ms with 2
-// (docs/benchmarks.md). A slow delivery's heartbeats reach the server as they are recorded,
-// every HeartbeatTimeout/3: by default the SDK batches them to one per 80% of the timeout,
-// which left a delayed worker a fifth of it before Temporal retried the tick elsewhere.
+// queue, and lets an in-flight delivery finish and report. After kill -9, a source's next
+// workflow task waits at most StickyScheduleToStartTimeout for the dead worker; a first attempt
+// in flight is sent again after the workflow task timeout, a retry after the activity's
+// heartbeat timeout. That timeout is 10 s (the SDK's is 5 s) because a task that waits longer
+// for its worker goes to the shared queue, where the same worker replays the source's whole
+// history: when many sources fire at the same instant, the later ones wait in the sticky queue,
+// and with 1 s, 1,000 sources on one cron spec replayed almost all their histories and ticked
+// up to 21 s late, against 3.3 s with 10 s (docs/benchmarks.md, Fleets). Eight workflow task
+// pollers (the SDK's default is 2) keep a poll waiting when many sources tick at once: at 200
+// sources a second, p99 lateness was 47-222 ms in three of five 60 s runs against 477-1767 ms
+// with 2 (docs/benchmarks.md). A slow delivery's heartbeats reach the server as they are
+// recorded, every HeartbeatTimeout/3: by default the SDK batches them to one per 80% of the
+// timeout, which left a delayed worker a fifth of it before Temporal retried the tick elsewhere.
 func WorkerOptions() worker.Options {
 	return worker.Options{
 		WorkerStopTimeout:                15 * time.Second,
-		StickyScheduleToStartTimeout:     time.Second,
+		StickyScheduleToStartTimeout:     10 * time.Second,
 		MaxConcurrentWorkflowTaskPollers: 8,
 		MaxHeartbeatThrottleInterval:     contract.HeartbeatInterval(HeartbeatTimeout),
 	}

@@ -49,7 +49,9 @@ type Config struct {
 	// HistoryCacheSize is history.hostLevelCacheMaxSize, how many workflows' state the server
 	// keeps in memory; zero means DefaultHistoryCacheSize. Ignored when Stock.
 	HistoryCacheSize int
-	Logger           log.Logger
+	// Retention is how long every namespace keeps a closed run; zero means DefaultRetention.
+	Retention time.Duration
+	Logger    log.Logger
 }
 
 // Server is a running embedded Temporal server.
@@ -124,6 +126,10 @@ func start(cfg Config, db *database) (*Server, error) {
 		server.Stop()
 		return nil, fmt.Errorf("register search attributes: %w", err)
 	}
+	if err := setRetention(conf.PublicClient.HostPort, cfg.Namespaces, cfg.retention()); err != nil {
+		server.Stop()
+		return nil, err
+	}
 	return &Server{server: server, db: db, addr: conf.PublicClient.HostPort, stopping: stopping}, nil
 }
 
@@ -168,6 +174,14 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		dynamicconfig.TransferProcessorMaxPollRPS.Key():   1000,
 		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 1000,
 	}
+}
+
+// retention is c.Retention, or DefaultRetention.
+func (c Config) retention() time.Duration {
+	if c.Retention == 0 {
+		return DefaultRetention
+	}
+	return c.Retention
 }
 
 // DefaultHistoryCacheSize is the devserver's history.hostLevelCacheMaxSize.

@@ -181,3 +181,35 @@ func TestDynamicConfigHistoryCache(t *testing.T) {
 		}
 	}
 }
+
+// TestRetention: the namespaces get the retention asked for, a new one and, when the same file
+// is started again with another, the existing ones.
+func TestRetention(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "temporal.db")
+	for _, tt := range []struct {
+		namespaces []string
+		retention  time.Duration
+		want       time.Duration
+	}{
+		{[]string{"default"}, 0, DefaultRetention},
+		{[]string{"default", "team-a"}, 3 * time.Hour, 3 * time.Hour},
+		{[]string{"default", "team-a"}, 0, DefaultRetention},
+	} {
+		srv := startServer(t, Config{DBFilename: db, Namespaces: tt.namespaces, Retention: tt.retention})
+		c, err := client.Dial(client.Options{HostPort: srv.Addr(), Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+		if err != nil {
+			t.Fatalf("dial %s: %v", srv.Addr(), err)
+		}
+		for _, ns := range tt.namespaces {
+			resp, err := c.WorkflowService().DescribeNamespace(t.Context(), &workflowservice.DescribeNamespaceRequest{Namespace: ns})
+			if err != nil {
+				t.Fatalf("describe %s: %v", ns, err)
+			}
+			if got := resp.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != tt.want {
+				t.Errorf("started with retention %v: namespace %s keeps closed runs %v, want %v", tt.retention, ns, got, tt.want)
+			}
+		}
+		c.Close()
+		srv.Stop()
+	}
+}

@@ -74,3 +74,29 @@ temporal_sticky_cache_size{namespace="default"} 99
 		t.Errorf("from nowhere: %v", got)
 	}
 }
+
+// TestSpreadSpec: the Schedules of a spread fleet fire every interval, each from the second of
+// its own first tick, so that their offsets spread over the interval as the other systems' do.
+func TestSpreadSpec(t *testing.T) {
+	first := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	tests := []struct {
+		i, n       int
+		every      time.Duration
+		wantStart  time.Time
+		wantOffset time.Duration
+	}{
+		{0, 4, time.Minute, first, 0},
+		{1, 4, time.Minute, first.Add(15 * time.Second), 15 * time.Second},
+		{3, 4, time.Minute, first.Add(45 * time.Second), 45 * time.Second},
+		{1, 7, time.Minute, first.Add(8 * time.Second), 8 * time.Second},          // 8.57 s, to the second
+		{9999, 10000, time.Minute, first.Add(59 * time.Second), 59 * time.Second}, // 59.994 s
+		{2, 3, 5 * time.Minute, first.Add(200 * time.Second), 200 * time.Second},
+	}
+	for _, tt := range tests {
+		spec := spreadSpec(first, tt.every, tt.i, tt.n)
+		if len(spec.Intervals) != 1 || spec.Intervals[0].Every != tt.every || spec.Intervals[0].Offset != tt.wantOffset || !spec.StartAt.Equal(tt.wantStart) {
+			t.Errorf("source %d of %d every %v: %+v from %s, want every %v offset %v from %s", tt.i, tt.n, tt.every,
+				spec.Intervals, spec.StartAt.Format(time.TimeOnly), tt.every, tt.wantOffset, tt.wantStart.Format(time.TimeOnly))
+		}
+	}
+}

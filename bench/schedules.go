@@ -73,10 +73,14 @@ func (s *schedules) startFleet(ctx context.Context, n int, every time.Duration, 
 			return client.ScheduleSpec{CronExpressions: []string{cronEvery(every)}, StartAt: first}
 		}, every)
 	}
-	return s.createAll(ctx, n, first, func(i int) client.ScheduleSpec {
-		at := spreadFirst(first, every, i, n).Truncate(time.Second)
-		return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every, Offset: at.Sub(at.Truncate(every))}}, StartAt: at}
-	}, every)
+	return s.createAll(ctx, n, first, func(i int) client.ScheduleSpec { return spreadSpec(first, every, i, n) }, every)
+}
+
+// spreadSpec is the spec of Schedule i of n spread over every from first: every interval from
+// its first time, the second at or before source i's first tick in the other systems.
+func spreadSpec(first time.Time, every time.Duration, i, n int) client.ScheduleSpec {
+	at := spreadFirst(first, every, i, n).Truncate(time.Second)
+	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every, Offset: at.Sub(at.Truncate(every))}}, StartAt: at}
 }
 
 // createAll creates n Schedules on the specs that spec gives, whose workflows count intervals

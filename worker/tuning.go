@@ -18,8 +18,12 @@ type tuning struct {
 	cacheSize     int
 }
 
-// defaultCacheSize is the SDK's sticky workflow cache size, which this worker keeps by default.
-const defaultCacheSize = 10000
+// defaultCacheSize is the worker's sticky workflow cache size, twice the SDK's: a cache no
+// larger than the sources a worker serves misses at nearly every tick (they come round in
+// turn, and the least recently used is the next one due), and each miss replays the source's
+// run. 10,000 sources every minute on the SDK's 10,000 missed 48% of their ticks within two
+// minutes of starting (docs/benchmarks.md, Fleets); a cached source costs about 80 KiB.
+const defaultCacheSize = 20000
 
 func (t *tuning) addFlags(fs *pflag.FlagSet) {
 	defaults := workflows.WorkerOptions()

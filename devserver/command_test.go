@@ -91,7 +91,7 @@ func TestUIWriteActionsNeedsTheUI(t *testing.T) {
 	}
 }
 
-// Bad ports are refused in one line naming the flag, before anything starts.
+// Bad ports, retentions and cache sizes are refused in one line naming the flag, before anything starts.
 func TestCommandRejectsBadFlags(t *testing.T) {
 	tests := []struct {
 		name string

@@ -157,7 +157,8 @@ func dynamicConfig(cfg Config) dynamicconfig.StaticClient {
 		cacheSize = DefaultHistoryCacheSize
 	}
 	return dynamicconfig.StaticClient{
-		// Keep every source's state cached: one host serves them all.
+		// Keep the state of up to cacheSize sources in memory (--history-cache-size); beyond,
+		// a tick reads its source's state from the file.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 cacheSize,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		// A worker that stops gracefully gets its outstanding polls answered empty, so that no

@@ -56,19 +56,10 @@ type report struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// systems are the systems run by default, in order.
-func systems() []string {
-	return []string{"ours", "cluster", "stock", "classic", "schedules", "ticker"}
-}
-
 // scenarios are the names --only accepts.
 func scenarios() []string {
 	return []string{"capacity", "precision", "history", "recovery", "footprint", "fleet", "replay"}
 }
-
-// allSystems are the names --systems accepts: the default ones, and cluster-stock (the local
-// cluster with Temporal's stock dynamic config).
-func allSystems() []string { return append(systems(), "cluster-stock") }
 
 func newCommand() *cobra.Command {
 	var o options
@@ -284,41 +275,4 @@ func progress(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+for
 
 func (o *options) wants(scenario string) bool {
 	return len(o.only) == 0 || slices.Contains(o.only, scenario)
-}
-
-// system starts a fresh system of the given name, posting to sinkURL.
-func (o *options) system(ctx context.Context, name, sinkURL string) (system, error) {
-	switch name {
-	case "cluster", "cluster-stock":
-		c, err := startCluster(ctx, o.clusterScript, o.binDir, sinkURL, stockConfig(name))
-		if err != nil {
-			return nil, err
-		}
-		if note := clusterNote(name, c); !slices.Contains(o.clusterNotes, note) {
-			progress("%s", note)
-			o.clusterNotes = append(o.clusterNotes, note)
-		}
-		return c, nil
-	case "ticker":
-		return newTicker(sinkURL), nil
-	case "classic":
-		c, err := startClassic(ctx, o.binDir, sinkURL)
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	case "schedules":
-		s, err := startSchedules(ctx, o.binDir, sinkURL, o.timerShift, o.devFlags)
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	default:
-		s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL,
-			devFlags: o.devFlags, workerFlags: o.workerFlags})
-		if err != nil {
-			return nil, err
-		}
-		return ours{s}, nil
-	}
 }

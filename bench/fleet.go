@@ -14,12 +14,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/hello-cron/cronsource/workflows"
 )
 
 // The two shapes of a fleet: spread sources start at different times, so their ticks fall
@@ -118,33 +115,6 @@ func (o *options) checkFleet() error {
 	return nil
 }
 
-// fleetSystem is a system that can start a fleet in either shape.
-type fleetSystem interface {
-	system
-	startFleet(ctx context.Context, n int, every time.Duration, first time.Time, shape string) error
-}
-
-// startFleetSystem starts a fresh system of the fleet scenario, and for those on a devserver its
-// stack (nil for the ticker): ours and stock with the worker's /metrics on.
-func (o *options) startFleetSystem(ctx context.Context, name, sink string) (fleetSystem, *stack, error) {
-	switch name {
-	case "ticker":
-		return newTicker(sink), nil, nil
-	case "schedules":
-		s, err := startSchedules(ctx, o.binDir, sink, o.timerShift, o.devFlags)
-		if err != nil {
-			return nil, nil, err
-		}
-		return s, s.stack, nil
-	}
-	s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sink,
-		metrics: true, devFlags: o.devFlags, workerFlags: o.workerFlags})
-	if err != nil {
-		return nil, nil, err
-	}
-	return ours{s}, s, nil
-}
-
 // fleet runs o.fleetSources sources at o.fleetInterval in shape on a fresh system name.
 func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) (fleetResult, error) {
 	n, every := o.fleetSources, o.fleetInterval
@@ -213,50 +183,6 @@ func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) 
 		r.Crashes = append(r.Crashes, c)
 	}
 	return r, nil
-}
-
-// startFleet starts n sources, fleetStarts at a time. Spread: interval sources whose first ticks
-// are spread over the interval from first. Aligned: sources on the cron expression of the
-// interval (every interval from the hour), which all fire at once from first on.
-func (o ours) startFleet(ctx context.Context, n int, every time.Duration, first time.Time, shape string) error {
-	work := make(chan int)
-	errs := make(chan error, fleetStarts)
-	var wg sync.WaitGroup
-	for range fleetStarts {
-		wg.Go(func() {
-			for i := range work {
-				cfg := workflows.Config{Interval: every, Source: fmt.Sprintf("urn:bench:%d", i), StartAt: spreadFirst(first, every, i, n)}
-				if shape == shapeAligned {
-					cfg = workflows.Config{Cron: cronEvery(every), Source: fmt.Sprintf("urn:bench:%d", i), StartAt: first}
-				}
-				_, err := o.client.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("fleet-%d", i), "hello-cron"),
-					workflows.CronSource, workflows.Input{Config: cfg})
-				if err != nil {
-					select {
-					case errs <- fmt.Errorf("start source %d: %w", i, err):
-					default:
-					}
-				}
-			}
-		})
-	}
-	for i := range n {
-		select {
-		case work <- i:
-		case err := <-errs:
-			close(work)
-			wg.Wait()
-			return err
-		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-		return nil
-	}
 }
 
 // cronEvery is the cron expression that fires every d, a whole number of minutes that divides

@@ -40,11 +40,13 @@ func StartOptions(id, taskQueue string) client.StartWorkflowOptions {
 // queue, and lets an in-flight delivery finish and report. After kill -9, a source's next
 // workflow task waits at most StickyScheduleToStartTimeout for the dead worker; a first attempt
 // in flight is sent again after the workflow task timeout, a retry after the activity's
-// heartbeat timeout. That timeout is 10 s (the SDK's is 5 s) because a task that waits longer
-// for its worker goes to the shared queue, where the same worker replays the source's whole
-// history: when many sources fire at the same instant, the later ones wait in the sticky queue,
-// and with 1 s, 1,000 sources on one cron spec replayed almost all their histories and ticked
-// up to 21 s late, against 3.3 s with 10 s (docs/benchmarks.md, Fleets). Eight workflow task
+// heartbeat timeout. That timeout is 5 s, the SDK's: a task that waits longer for its worker
+// goes to the shared queue, where the same worker replays the source's whole history, so when
+// many sources fire at the same instant it must exceed the time their tasks wait. With 1 s,
+// 1,000 sources on one cron spec replayed almost all their histories and ticked up to 23 s
+// late, against 2.6 s with 5 s; with 10 s, a worker's kill -9 under 10,000 sources a minute let
+// 1,670 tasks time out together and made ticks up to 41 s late, against 10 s with 5 s
+// (docs/benchmarks.md, Fleets). Eight workflow task
 // pollers (the SDK's default is 2) keep a poll waiting when many sources tick at once: at 200
 // sources a second, p99 lateness was 47-222 ms in three of five 60 s runs against 477-1767 ms
 // with 2 (docs/benchmarks.md). A slow delivery's heartbeats reach the server as they are
@@ -53,7 +55,7 @@ func StartOptions(id, taskQueue string) client.StartWorkflowOptions {
 func WorkerOptions() worker.Options {
 	return worker.Options{
 		WorkerStopTimeout:                15 * time.Second,
-		StickyScheduleToStartTimeout:     10 * time.Second,
+		StickyScheduleToStartTimeout:     5 * time.Second,
 		MaxConcurrentWorkflowTaskPollers: 8,
 		MaxHeartbeatThrottleInterval:     contract.HeartbeatInterval(HeartbeatTimeout),
 	}

@@ -165,10 +165,8 @@ func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) 
 	}
 	r.Window = summarize(rec.snapshot(), from, to, grace, n*o.fleetIntervals)
 	r.CPUPerTickMs, r.CPUPerTickMsBy = perTick(cpu, r.Window.Delivered)
-	if s != nil {
-		r.DBMiB = fileMiB(db)
-	}
-	if r.Window.Delivered > 0 && s != nil {
+	r.DBMiB = fileMiB(db) // 0 for the ticker, which has no file
+	if r.Window.Delivered > 0 {
 		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
 	}
 	if name != "ours" || !o.fleetCrash {

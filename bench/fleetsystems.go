@@ -31,8 +31,7 @@ func (o *options) startFleetSystem(ctx context.Context, name, sink string) (flee
 		}
 		return s, s.stack, nil
 	}
-	s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sink,
-		metrics: true, devFlags: o.devFlags, workerFlags: o.workerFlags})
+	s, err := o.ourStack(ctx, name, sink, true)
 	if err != nil {
 		return nil, nil, err
 	}

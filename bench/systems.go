@@ -44,11 +44,17 @@ func (o *options) system(ctx context.Context, name, sinkURL string) (system, err
 		}
 		return s, nil
 	default:
-		s, err := launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL,
-			devFlags: o.devFlags, workerFlags: o.workerFlags})
+		s, err := o.ourStack(ctx, name, sinkURL, false)
 		if err != nil {
 			return nil, err
 		}
 		return ours{s}, nil
 	}
+}
+
+// ourStack starts a devserver and our worker for the ours or stock system, with the levers of
+// --devserver-flag and --worker-flag, and the worker's /metrics if metrics.
+func (o *options) ourStack(ctx context.Context, name, sinkURL string, metrics bool) (*stack, error) {
+	return launchStack(ctx, &stack{binDir: o.binDir, stock: name == "stock", shift: o.timerShift, sink: sinkURL,
+		metrics: metrics, devFlags: o.devFlags, workerFlags: o.workerFlags})
 }

@@ -27,12 +27,7 @@ const (
 // a namespace of a file made with another retention. The history service deletes each closed
 // run that long after it closed, and SQLite reuses the freed pages, so the retention bounds how
 // far the file grows.
-func setRetention(addr string, namespaces []string, retention time.Duration) error {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return fmt.Errorf("connect to the frontend: %w", err)
-	}
-	defer conn.Close()
+func setRetention(conn *grpc.ClientConn, namespaces []string, retention time.Duration) error {
 	c := workflowservice.NewWorkflowServiceClient(conn)
 	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
 	defer cancel()
@@ -50,4 +45,18 @@ func setRetention(addr string, namespaces []string, retention time.Duration) err
 		}
 	}
 	return nil
+}
+
+// configureNamespaces gives the namespaces, through the frontend at addr, the search attributes
+// and the retention of cfg.
+func configureNamespaces(addr string, cfg Config) error {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("connect to the frontend: %w", err)
+	}
+	defer conn.Close()
+	if err := registerSearchAttributes(conn, cfg.Namespaces, cfg.SearchAttributes); err != nil {
+		return fmt.Errorf("register search attributes: %w", err)
+	}
+	return setRetention(conn, cfg.Namespaces, cfg.retention())
 }

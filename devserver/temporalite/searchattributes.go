@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/dynamicconfig"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/hello-cron/cronsource/internal/searchattr"
 )
@@ -29,15 +28,10 @@ const registerTimeout = 30 * time.Second
 // rereads them every system.namespaceCacheRefreshInterval: once it added any, it waits until
 // the frontend takes them in a query, and one more refresh for the history service, so that a
 // start or an upsert right after the devserver is ready does not fail.
-func registerSearchAttributes(addr string, namespaces []string, want map[string]enumspb.IndexedValueType) error {
+func registerSearchAttributes(conn *grpc.ClientConn, namespaces []string, want map[string]enumspb.IndexedValueType) error {
 	if len(want) == 0 {
 		return nil
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return fmt.Errorf("connect to the frontend: %w", err)
-	}
-	defer conn.Close()
 	operator, workflows := operatorservice.NewOperatorServiceClient(conn), workflowservice.NewWorkflowServiceClient(conn)
 	ctx, cancel := context.WithTimeout(context.Background(), registerTimeout)
 	defer cancel()

@@ -122,11 +122,7 @@ func start(cfg Config, db *database) (*Server, error) {
 	if err := server.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
 	}
-	if err := registerSearchAttributes(conf.PublicClient.HostPort, cfg.Namespaces, cfg.SearchAttributes); err != nil {
-		server.Stop()
-		return nil, fmt.Errorf("register search attributes: %w", err)
-	}
-	if err := setRetention(conf.PublicClient.HostPort, cfg.Namespaces, cfg.retention()); err != nil {
+	if err := configureNamespaces(conf.PublicClient.HostPort, cfg); err != nil {
 		server.Stop()
 		return nil, err
 	}

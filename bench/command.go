@@ -31,6 +31,7 @@ type options struct {
 	fleetIntervals int
 	fleetShapes    []string
 	fleetSystems   []string
+	fleetGroupSize int
 	fleetCrash     bool
 	// devFlags and workerFlags are passed to the devserver and our worker, as levers to
 	// measure (--history-cache-size, --sticky-timeout, say).

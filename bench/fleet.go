@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/hello-cron/cronsource/workflows"
 )
 
 // The two shapes of a fleet: spread sources start at different times, so their ticks fall
@@ -68,11 +70,13 @@ func (o *options) addFleetFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.fleetShapes, "fleet-shapes", []string{shapeSpread, shapeAligned}, "shapes of the fleet scenario: spread, aligned")
 	fs.BoolVar(&o.fleetCrash, "fleet-crash", true, "after the window, kill -9 our worker and then our devserver, and watch two intervals after each")
 	fs.StringSliceVar(&o.fleetSystems, "fleet-systems", fleetSystems(), "systems of the fleet scenario, among "+strings.Join(fleetSystems(), ", ")+
-		" (ours alone is killed and reports its cache)")
+		" (ours and groups alone are killed and report their cache)")
+	fs.IntVar(&o.fleetGroupSize, "fleet-group-size", workflows.MaxGroupMembers, "sources per group workflow of the groups system")
 }
 
-// fleetSystems are the systems the fleet scenario runs: ours and the baselines.
-func fleetSystems() []string { return []string{"ours", "stock", "schedules", "ticker"} }
+// fleetSystems are the systems the fleet scenario runs: ours, ours with its sources in groups
+// (workflows.CronGroup), and the baselines.
+func fleetSystems() []string { return []string{"ours", "groups", "stock", "schedules", "ticker"} }
 
 // runFleets runs the fleet scenario in each shape asked for, recording a failure and going on.
 func (o *options) runFleets(ctx context.Context, rec *recorder, rep *report) {
@@ -98,6 +102,8 @@ func (o *options) checkFleet() error {
 		return fmt.Errorf("invalid --fleet-intervals %d: must be at least 1", o.fleetIntervals)
 	case o.fleetInterval < time.Second:
 		return fmt.Errorf("invalid --fleet-interval %s: must be at least 1s", o.fleetInterval)
+	case o.fleetGroupSize < 1 || o.fleetGroupSize > workflows.MaxGroupMembers:
+		return fmt.Errorf("invalid --fleet-group-size %d: must be 1 to %d", o.fleetGroupSize, workflows.MaxGroupMembers)
 	}
 	for _, name := range o.fleetSystems {
 		if !slices.Contains(fleetSystems(), name) {
@@ -169,7 +175,7 @@ func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) 
 	if r.Window.Delivered > 0 {
 		r.DBMiBPerMillionTicks = (db1 - db0) * 1e6 / float64(r.Window.Delivered)
 	}
-	if name != "ours" || !o.fleetCrash {
+	if (name != "ours" && name != "groups") || !o.fleetCrash {
 		return r, nil // the crashes test our recovery; the baselines' is measured by the recovery scenario
 	}
 	for _, which := range []string{"worker", "devserver"} {

@@ -30,7 +30,8 @@ func TestCronEvery(t *testing.T) {
 }
 
 func TestCheckFleet(t *testing.T) {
-	ok := options{fleetSources: 10, fleetInterval: time.Minute, fleetIntervals: 3, fleetShapes: []string{shapeSpread, shapeAligned}}
+	ok := options{fleetSources: 10, fleetInterval: time.Minute, fleetIntervals: 3, fleetShapes: []string{shapeSpread, shapeAligned},
+		fleetGroupSize: 500}
 	tests := []struct {
 		change func(*options)
 		want   string
@@ -40,7 +41,8 @@ func TestCheckFleet(t *testing.T) {
 		{func(o *options) { o.fleetIntervals = 0 }, "invalid --fleet-intervals 0"},
 		{func(o *options) { o.fleetInterval = time.Millisecond }, "invalid --fleet-interval 1ms"},
 		{func(o *options) { o.fleetShapes = []string{"round"} }, `invalid --fleet-shapes "round"`},
-		{func(o *options) { o.fleetSystems = []string{"ours", "pingsource"} }, `invalid --fleet-systems "pingsource": must be among ours, stock, schedules, ticker`},
+		{func(o *options) { o.fleetSystems = []string{"ours", "pingsource"} }, `invalid --fleet-systems "pingsource": must be among ours, groups, stock, schedules, ticker`},
+		{func(o *options) { o.fleetGroupSize = 501 }, "invalid --fleet-group-size 501: must be 1 to 500"},
 		{func(o *options) { o.fleetSystems = fleetSystems() }, ""},
 		{func(o *options) { o.fleetInterval = 7 * time.Minute }, "invalid --fleet-interval 7m0s for the aligned shape"},
 		{func(o *options) { o.fleetInterval, o.fleetShapes = 7*time.Minute, []string{shapeSpread} }, ""},

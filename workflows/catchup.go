@@ -105,18 +105,18 @@ func (s *source) pendingTick() *InFlight {
 	return s.backfillTick()
 }
 
-// sleepUntilDue sleeps until slot, plus its jitter, unless an update wakes it first: it then
-// reports woken.
+// sleepUntilDue sleeps until slot, plus its jitter, unless an update or its group's continue-as-new
+// wakes it first: it then reports woken.
 func (s *source) sleepUntilDue(ctx workflow.Context, slot time.Time) (woken bool, err error) {
 	wait := slot.Add(jitter(s.state.InstanceID, slot, s.cfg.Jitter)).Sub(workflow.Now(ctx))
 	if wait <= 0 {
 		return false, nil
 	}
 	s.woken = false
-	if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.woken }); err != nil {
+	if err := s.awaitFor(ctx, wait, func() bool { return s.woken || s.draining() }); err != nil {
 		return false, err
 	}
-	return s.woken, nil
+	return s.woken || s.draining(), nil
 }
 
 // slotTick is the tick of the scheduled time slot, due at now, or nil if the catch-up policy

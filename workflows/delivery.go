@@ -111,8 +111,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 		}
 	}
 	if s.firstAttemptLocal(ctx) {
-		lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
-		ended, err = s.await(ctx, workflow.ExecuteLocalActivity(lctx, contract.DeliverActivity, tick), &receipt)
+		ended, err = s.await(ctx, s.firstAttempt(ctx, tick), &receipt)
 		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err
 		}
@@ -123,7 +122,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 			return receipt, exhausted, why
 		}
 		s.showDetails(ctx) // the tick in flight, while it waits for its retries
-		waited, werr := s.wait(ctx, RetryDelay(err), func() bool { return s.redirect })
+		waited, werr := s.wait(ctx, RetryDelay(err), s.interrupted)
 		switch {
 		case werr != nil:
 			return receipt, answered, werr
@@ -159,13 +158,44 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 // the first attempt had then sent an id with the wrong event. A regular activity runs only once
 // the decision is recorded.
 func (s *source) firstAttemptLocal(ctx workflow.Context) bool {
-	return s.localFirst && !(s.hardened && s.updatedAt.Equal(workflow.Now(ctx)))
+	updatedAt := s.updatedAt
+	if s.group != nil {
+		updatedAt = s.group.updatedAt // an update of any member
+	}
+	return s.localFirst && !(s.hardened && updatedAt.Equal(workflow.Now(ctx)))
 }
 
-// await waits for an activity's result, unless a redirect or the end of a stop's grace comes
-// first.
+// firstAttempt starts a tick's first attempt, a local activity: the source's own, or its
+// group's batch of the ticks due at the same time.
+func (s *source) firstAttempt(ctx workflow.Context, tick contract.Tick) workflow.Future {
+	if s.group != nil {
+		return s.group.batches.add(ctx, tick)
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
+	return workflow.ExecuteLocalActivity(lctx, contract.DeliverActivity, tick)
+}
+
+// interrupted: a delivery stops retrying and the tick is sent again later, since the sink
+// changed, the source was paused, or its group is continuing as new.
+func (s *source) interrupted() bool { return s.redirect || s.draining() }
+
+// draining: the source's group is continuing as new, so the source stops at its next turn.
+func (s *source) draining() bool { return s.group != nil && s.group.draining }
+
+// awaitFor waits until done holds or d has passed: on a timer of the source's own, or on its
+// group's clock.
+func (s *source) awaitFor(ctx workflow.Context, d time.Duration, done func() bool) error {
+	if s.group != nil {
+		return s.group.clock.await(ctx, workflow.Now(ctx).Add(d), done)
+	}
+	_, err := workflow.AwaitWithTimeout(ctx, d, done)
+	return err
+}
+
+// await waits for an activity's result, unless a redirect, the group's continue-as-new or the
+// end of a stop's grace comes first.
 func (s *source) await(ctx workflow.Context, future workflow.Future, result any) (sendEnd, error) {
-	ready, err := s.wait(ctx, 0, func() bool { return future.IsReady() || s.redirect })
+	ready, err := s.wait(ctx, 0, func() bool { return future.IsReady() || s.interrupted() })
 	switch {
 	case err != nil:
 		return answered, err
@@ -197,7 +227,7 @@ func (s *source) wait(ctx workflow.Context, d time.Duration, done func() bool) (
 				return false, err
 			}
 		} else if left := limit.Sub(workflow.Now(ctx)); left > 0 {
-			if _, err := workflow.AwaitWithTimeout(ctx, left, cond); err != nil {
+			if err := s.awaitFor(ctx, left, cond); err != nil {
 				return false, err
 			}
 		}

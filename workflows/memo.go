@@ -10,9 +10,10 @@ import (
 
 // recordConfig keeps the source's memo (MemoConfig) equal to its configuration, in runs with
 // configMemoChange: at a run's start, which fixes the memo of a source started without one, and
-// after each change. It upserts only when the memo differs, so the usual run adds no event.
+// after each change. It upserts only when the memo differs, so the usual run adds no event. A
+// group's member has none: the workflow's memo is the group's.
 func (s *source) recordConfig(ctx workflow.Context) error {
-	if !s.recordsConfig {
+	if !s.recordsConfig || s.group != nil {
 		return nil
 	}
 	want, err := converter.GetDefaultDataConverter().ToPayload(Record(s.cfg))

@@ -24,11 +24,12 @@ const (
 // workflow.GetMetricsHandler, which records nothing while the workflow replays: a replay
 // rebuilds what was reported without reporting it again.
 type tickCounts struct {
+	workflowID                   string // the source's, its label
 	caughtUp, skipped, abandoned int64
 }
 
-func newTickCounts(s State) *tickCounts {
-	return &tickCounts{caughtUp: s.CaughtUp, skipped: s.Skipped, abandoned: s.Abandoned}
+func newTickCounts(workflowID string, s State) *tickCounts {
+	return &tickCounts{workflowID: workflowID, caughtUp: s.CaughtUp, skipped: s.Skipped, abandoned: s.Abandoned}
 }
 
 // report records the counts that grew since the last report.
@@ -37,7 +38,7 @@ func (c *tickCounts) report(ctx workflow.Context, s State) {
 		return
 	}
 	h := workflow.GetMetricsHandler(ctx).WithTags(map[string]string{
-		contract.MetricTagWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+		contract.MetricTagWorkflowID: c.workflowID,
 	})
 	if n := s.CaughtUp - c.caughtUp; n > 0 {
 		h.Counter(MetricTicksCaughtUp).Inc(n)

@@ -14,6 +14,7 @@ import (
 // (contract.DeliverActivity, contract.DeadLetterActivity).
 func Register(r worker.Registry, a contract.Activities) {
 	r.RegisterWorkflow(CronSource)
+	r.RegisterWorkflow(CronGroup)
 	r.RegisterActivity(a)
 }
 

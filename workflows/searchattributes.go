@@ -87,9 +87,9 @@ func decoded[T any](fields map[string]*commonpb.Payload, name string) (T, bool) 
 }
 
 // syncSearchAttributes upserts the search attributes whose values changed, if the source keeps
-// them. It is called at the start of a run and after a pause, resume or update.
+// them (a group's member has none: the workflow's are the group's). It is called at the start of a run and after a pause, resume or update.
 func (s *source) syncSearchAttributes(ctx workflow.Context) error {
-	if !s.cfg.SearchAttributes {
+	if !s.cfg.SearchAttributes || s.group != nil {
 		return nil
 	}
 	updates := searchAttributeUpdates(s.cfg, s.state, workflow.GetInfo(ctx).SearchAttributes.GetIndexedFields())

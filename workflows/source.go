@@ -81,7 +81,13 @@ func CronSource(ctx workflow.Context, in Input) error {
 	if err := s.register(ctx); err != nil {
 		return err
 	}
-	counts := newTickCounts(s.state)
+	return s.run(ctx)
+}
+
+// run is the source's main loop: it sends ticks until the source ends, is stopped, or continues
+// as new. A group's member runs the same loop in a coroutine of the group's workflow.
+func (s *source) run(ctx workflow.Context) error {
+	counts := newTickCounts(s.workflowID, s.state)
 	for steps := 0; ; steps++ {
 		s.showDetails(ctx) // after each delivery, rejection, skip, wake-up and resume
 		if s.finishing(ctx) {
@@ -120,9 +126,9 @@ func CronSource(ctx workflow.Context, in Input) error {
 	}
 }
 
-// waitWhilePaused waits until the source is resumed or stopped.
+// waitWhilePaused waits until the source is resumed or stopped, or its group continues as new.
 func (s *source) waitWhilePaused(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return !s.state.Paused || s.state.Stopping })
+	return workflow.Await(ctx, func() bool { return !s.state.Paused || s.state.Stopping || s.draining() })
 }
 
 // source is one run's view of the workflow: its configuration with defaults, its state, and
@@ -157,12 +163,22 @@ type source struct {
 	recordsConfig bool
 	// applied receives SignalApply.
 	applied workflow.ReceiveChannel
+	// group is the group that the source is a member of; nil for a source of its own. parked:
+	// the member stopped for its group's continue-as-new.
+	group  *group
+	parked bool
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {
 	info := workflow.GetInfo(ctx)
-	s := &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: info.WorkflowExecution.ID,
-		logger: workflow.GetLogger(ctx), loadZone: machineZones}
+	return initSource(ctx, &source{cfg: in.Config.withDefaults(), state: in.State, workflowID: info.WorkflowExecution.ID,
+		logger: workflow.GetLogger(ctx), loadZone: machineZones})
+}
+
+// initSource completes a new source, or a new run of one: its versions, its instance id and
+// anchor on its first run, and its schedule.
+func initSource(ctx workflow.Context, s *source) (*source, error) {
+	info := workflow.GetInfo(ctx)
 	s.localFirst = workflow.GetVersion(ctx, localDeliveryChange, workflow.DefaultVersion, 1) >= 1
 	s.hardened = workflow.GetVersion(ctx, hardenedChange, workflow.DefaultVersion, 1) >= 1
 	if s.hardened {
@@ -203,8 +219,12 @@ func (s *source) ended() bool {
 }
 
 // continueAsNewDue: this run has handled ContinueAsNewAfter ticks (turns of the main loop in
-// runs recorded before hardenedChange), or the server suggests continuing as new.
+// runs recorded before hardenedChange), or the server suggests continuing as new. A group's
+// member continues as new when its group does.
 func (s *source) continueAsNewDue(ctx workflow.Context, steps int) bool {
+	if s.group != nil {
+		return s.draining()
+	}
 	done := steps
 	if s.hardened {
 		done = s.ticks
@@ -216,10 +236,16 @@ func (s *source) continueAsNewDue(ctx workflow.Context, steps int) bool {
 // It adds nothing to the history, so it needs no versioning; it runs on every tick, so it
 // builds the status with one next fire time, not NextFireTimes.
 func (s *source) showDetails(ctx workflow.Context) {
+	if s.group != nil {
+		return // the details are the group's
+	}
 	workflow.SetCurrentDetails(ctx, s.statusWith(1).CurrentDetails())
 }
 
 func (s *source) continueAsNew(ctx workflow.Context, steps int) error {
+	if s.group != nil {
+		return errParked // the group carries the state
+	}
 	// Updates are handled synchronously; waiting for them carries every change they made.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err

@@ -239,6 +239,9 @@ func (s *source) stop(ctx workflow.Context, r StopRequest) (Status, error) {
 // resume, a new schedule or sink), shows the new current details, and returns the status.
 func (s *source) changed(ctx workflow.Context) (Status, error) {
 	s.updatedAt = workflow.Now(ctx)
+	if s.group != nil {
+		s.group.updatedAt = s.updatedAt
+	}
 	if err := s.syncSearchAttributes(ctx); err != nil {
 		return Status{}, fmt.Errorf("upsert search attributes: %w", err)
 	}

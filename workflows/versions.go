@@ -21,6 +21,10 @@ package workflows
 // version: several --cron and --skip-cron (source-v6-calendar), the recent ticks in the state,
 // backfill (an update that no earlier history has; source-v6-backfill).
 //
+// CronGroup, a workflow type of its own, has had no change yet: group-v1-controls (a join, a
+// pause, and a resume whose catch-up tick went as a regular activity) and group-v1 (continued as new, after a worker's
+// and a devserver's kill -9) record it. Its members ask the versions above as sources do.
+//
 // Record a new history for a new change (E2E_RECORD_HISTORY, see e2e/record_test.go) and keep the
 // old ones.
 

@@ -10,19 +10,23 @@ import (
 )
 
 // Activities are the activities that the source workflow calls; package activities implements
-// them. A worker registers them with their methods' names, which the workflow calls them by:
-// DeliverActivity and DeadLetterActivity.
+// them. A worker registers them with their methods' names, which the workflows call them by:
+// DeliverActivity, DeadLetterActivity and DeliverBatchActivity.
 type Activities interface {
 	// Deliver posts a tick's event to its sink once.
 	Deliver(ctx context.Context, t Tick) (Receipt, error)
 	// DeadLetter posts a rejected tick's event to a dead-letter sink once.
 	DeadLetter(ctx context.Context, req DeadLetterRequest) (Receipt, error)
+	// DeliverBatch posts the events of several sources' ticks, each once and all at the same
+	// time, and returns each one's outcome, in order: a group's first attempts at one instant.
+	DeliverBatch(ctx context.Context, ticks []Tick) ([]BatchOutcome, error)
 }
 
 // The activity types of Activities' methods, as Temporal registers a struct's methods: their names.
 const (
-	DeliverActivity    = "Deliver"
-	DeadLetterActivity = "DeadLetter"
+	DeliverActivity      = "Deliver"
+	DeadLetterActivity   = "DeadLetter"
+	DeliverBatchActivity = "DeliverBatch"
 )
 
 // HeartbeatInterval is how often a delivery heartbeats while it waits on a slow sink: a third of

@@ -2,8 +2,11 @@ package contract
 
 import (
 	"errors"
+	"fmt"
 
+	failurepb "go.temporal.io/api/failure/v1"
 	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/proto"
 )
 
 // The types of the errors that Deliver and DeadLetter return. Only ErrRejected is final.
@@ -71,4 +74,38 @@ func RejectionOf(err error) (Rejection, bool) {
 func IsRejected(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == ErrRejected
+}
+
+// BatchOutcome is one tick's answer in DeliverBatch's result: the Receipt of a delivered tick, or
+// the error that Deliver returned for it, as a Temporal failure, so that the workflow reads it
+// back as the same error a Deliver call gives: see Outcome and BatchOutcome.Err.
+type BatchOutcome struct {
+	Receipt Receipt `json:",omitzero"`
+	Failure []byte  `json:",omitempty"` // a failure.v1.Failure in protobuf's wire format
+}
+
+// Outcome is the BatchOutcome of a Deliver call's receipt and error.
+func Outcome(receipt Receipt, err error) BatchOutcome {
+	if err == nil {
+		return BatchOutcome{Receipt: receipt}
+	}
+	failure, merr := proto.Marshal(temporal.GetDefaultFailureConverter().ErrorToFailure(err))
+	if merr != nil {
+		failure, _ = proto.Marshal(temporal.GetDefaultFailureConverter().ErrorToFailure(
+			temporal.NewApplicationError(err.Error(), ErrUnavailable)))
+	}
+	return BatchOutcome{Receipt: receipt, Failure: failure}
+}
+
+// Err is the error that the tick's Deliver returned, nil if it was delivered: an
+// *temporal.ApplicationError of the same type, retryability, retry delay and details.
+func (o BatchOutcome) Err() error {
+	if o.Failure == nil {
+		return nil
+	}
+	var f failurepb.Failure
+	if err := proto.Unmarshal(o.Failure, &f); err != nil {
+		return temporal.NewApplicationError(fmt.Sprintf("read the delivery's failure: %v", err), ErrUnavailable)
+	}
+	return temporal.GetDefaultFailureConverter().FailureToError(&f)
 }

@@ -1,0 +1,90 @@
+package activities
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/hello-cron/cronsource/activities/contract"
+)
+
+// TestDeliverBatch sends one batch to a sink that answers each tick by its sequence, and checks
+// that every outcome reads back as what Deliver returns for that tick alone: a receipt, or an
+// error of the same type, retryability, retry delay and rejection. All ticks are in flight at
+// once: the sink holds every answer until the last request has come in.
+func TestDeliverBatch(t *testing.T) {
+	tests := []struct {
+		status     int
+		retryAfter string
+		wantType   string // "" for delivered
+		wantDelay  time.Duration
+	}{
+		{status: 200},
+		{status: 400, wantType: contract.ErrRejected},
+		{status: 503, retryAfter: "7", wantType: contract.ErrRetryable, wantDelay: 7 * time.Second},
+		{status: 202},
+		{status: 404, wantType: contract.ErrRetryable},
+	}
+	var all sync.WaitGroup
+	all.Add(len(tests))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var seq int
+		fmt.Sscan(r.Header.Get("Ce-Sequence"), &seq)
+		all.Done()
+		all.Wait()
+		tt := tests[seq-1]
+		if tt.retryAfter != "" {
+			w.Header().Set("Retry-After", tt.retryAfter)
+		}
+		w.WriteHeader(tt.status)
+	}))
+	defer srv.Close()
+	ticks := make([]contract.Tick, len(tests))
+	for i := range ticks {
+		ticks[i] = tick()
+		ticks[i].Sequence = int64(i + 1)
+		ticks[i].ID = fmt.Sprintf("run-1-%d", i+1)
+	}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	a := New(srv.Client(), srv.URL, nil)
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.DeliverBatch, ticks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []contract.BatchOutcome
+	if err := v.Get(&got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(tests) {
+		t.Fatalf("%d outcomes for %d ticks", len(got), len(tests))
+	}
+	for i, tt := range tests {
+		err := got[i].Err()
+		if tt.wantType == "" {
+			if err != nil || got[i].Receipt.StatusCode != tt.status || got[i].Receipt.Attempt != 1 {
+				t.Errorf("tick %d: receipt %+v, err %v; want delivered with %d", i+1, got[i].Receipt, err, tt.status)
+			}
+			continue
+		}
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != tt.wantType {
+			t.Errorf("tick %d: err = %v, want type %s", i+1, err, tt.wantType)
+			continue
+		}
+		if appErr.NonRetryable() != (tt.wantType == contract.ErrRejected) || appErr.NextRetryDelay() != tt.wantDelay {
+			t.Errorf("tick %d: non-retryable %v, retry delay %v", i+1, appErr.NonRetryable(), appErr.NextRetryDelay())
+		}
+		if r, ok := contract.RejectionOf(err); ok != (tt.wantType == contract.ErrRejected) || (ok && r.StatusCode != tt.status) {
+			t.Errorf("tick %d: RejectionOf = %+v, %v", i+1, r, ok)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package workflows
+
+// A group: many sources in one workflow, for fleets whose sources fire at the same instants. A
+// source of its own costs a timer and a workflow task per tick, so 10,000 sources on one cron
+// spec queue 10,000 tasks at the minute; a group of them shares one timer and one workflow task,
+// and sends their ticks in one local activity. Each member runs the same main loop as a source
+// of its own (source.run), in a coroutine of the group's workflow, so it keeps every guarantee of
+// one: its ids, sequence, catch-up, delivery policy, controls and status.
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// MaxGroupMembers bounds a group's members: its continue-as-new input carries all of their
+// configurations and states, and one of its workflow tasks may send all of their ticks.
+const MaxGroupMembers = 500
+
+// DefaultGroupContinueAsNewAfter is how many batches of ticks a group's run sends before it
+// continues as new, unless the server suggests it sooner: about 6 events each.
+const DefaultGroupContinueAsNewAfter = 500
+
+// UpdateJoin adds a source to a running group: a JoinRequest. It returns the source's Status.
+// The controls of a member are the updates of a source of its own (UpdatePause, UpdateResume,
+// UpdateConfig, UpdateTrigger, UpdateStop, UpdateBackfill), sent to the group with the member's
+// id as their first argument; QueryStatus takes it too, and QueryMembers lists the members.
+const UpdateJoin = "join"
+
+// QueryMembers is the query that returns the ids of a group's members, in the order they joined,
+// finished ones included until the group's next continue-as-new.
+const QueryMembers = "members"
+
+// GroupInput is a group's argument: its members and, after a continue-as-new, what it carries.
+type GroupInput struct {
+	Members []Member `json:",omitempty"`
+	// Joined counts the members that ever joined the group: the next one's instance is the next.
+	Joined int64 `json:",omitempty"`
+	// ContinueAsNewAfter is how many batches one run sends before it continues as new; zero
+	// means DefaultGroupContinueAsNewAfter.
+	ContinueAsNewAfter int `json:",omitempty"`
+}
+
+// Member is a source in a group: its id, which takes the place of a workflow id (in its status,
+// its ticks and its metrics), its configuration and its state. A new member's state is empty,
+// or PausedAtStart.
+type Member struct {
+	ID     string
+	Config Config
+	State  State
+}
+
+// JoinRequest adds the source ID, with its configuration, to a group. Paused starts it paused,
+// with PauseReason (see PausedAtStart).
+type JoinRequest struct {
+	ID          string
+	Config      Config
+	Paused      bool   `json:",omitempty"`
+	PauseReason string `json:",omitempty"`
+}
+
+// CronGroup runs its members' sources until it is cancelled or terminated, continuing as new
+// with all of them after ContinueAsNewAfter batches. It never ends by itself: a group without
+// members waits for joins at no cost.
+func CronGroup(ctx workflow.Context, in GroupInput) error {
+	g := newGroup(ctx, in)
+	if err := g.register(ctx); err != nil {
+		return err
+	}
+	for _, m := range in.Members {
+		if err := m.Config.Validate(); err != nil {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("member %s: %v", m.ID, err), "InvalidConfig", nil)
+		}
+		if err := g.start(ctx, m); err != nil {
+			return err
+		}
+	}
+	workflow.Go(ctx, g.clock.run)
+	workflow.Go(ctx, g.batches.run)
+	err := workflow.Await(ctx, func() bool { return g.failed != nil || g.continueAsNewDue(ctx) })
+	if err != nil || g.failed != nil {
+		return errors.Join(err, g.failed)
+	}
+	// Let the batches under way finish, then stop every member at its next turn.
+	if err := workflow.Await(ctx, func() bool { return g.batches.inFlight == 0 }); err != nil {
+		return err
+	}
+	g.draining = true
+	err = workflow.Await(ctx, func() bool { return g.failed != nil || (g.allParked() && workflow.AllHandlersFinished(ctx)) })
+	if err != nil || g.failed != nil {
+		return errors.Join(err, g.failed)
+	}
+	g.logger.Info("group continuing as new", "members", len(g.order), "batches", g.batches.sent)
+	return workflow.NewContinueAsNewError(ctx, CronGroup, g.input())
+}
+
+// group is one run of a group's workflow.
+type group struct {
+	members map[string]*source
+	order   []string // the members' ids, in the order they joined
+	clock   *clock
+	batches *batches
+	// draining: the group is continuing as new; each member stops at its next turn.
+	draining bool
+	// updatedAt is the time of the last workflow task that handled an update of any member: see
+	// source.firstAttemptLocal.
+	updatedAt time.Time
+	joined    int64
+	firstRun  string // the group's first run id: its members' instance ids start with it
+	canAfter  int
+	failed    error // a member's run failed: the group fails with it
+	logger    log.Logger
+}
+
+func newGroup(ctx workflow.Context, in GroupInput) *group {
+	info := workflow.GetInfo(ctx)
+	g := &group{members: map[string]*source{}, clock: &clock{}, batches: &batches{}, joined: in.Joined,
+		firstRun: info.FirstRunID, canAfter: in.ContinueAsNewAfter, logger: workflow.GetLogger(ctx)}
+	if g.firstRun == "" {
+		g.firstRun = info.WorkflowExecution.RunID
+	}
+	if g.canAfter <= 0 {
+		g.canAfter = DefaultGroupContinueAsNewAfter
+	}
+	return g
+}
+
+// start runs member m's main loop in a coroutine. A member new to the group gets its instance
+// id: the group's first run id and the member's number, so that its event ids differ from those
+// of every source before it, of any id.
+func (g *group) start(ctx workflow.Context, m Member) error {
+	if m.State.InstanceID == "" {
+		g.joined++
+		m.State.InstanceID = fmt.Sprintf("%s-m%d", g.firstRun, g.joined)
+	}
+	s, err := initSource(ctx, &source{cfg: m.Config.withDefaults(), state: m.State, workflowID: m.ID,
+		logger: log.With(workflow.GetLogger(ctx), "source", m.ID), loadZone: machineZones, group: g})
+	if err != nil {
+		return fmt.Errorf("member %s: %w", m.ID, err)
+	}
+	if _, ok := g.members[m.ID]; !ok {
+		g.order = append(g.order, m.ID)
+	}
+	g.members[m.ID] = s
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		switch err := s.run(ctx); {
+		case errors.Is(err, errParked):
+			s.parked = true
+		case err != nil && g.failed == nil:
+			g.failed = fmt.Errorf("member %s: %w", m.ID, err)
+		}
+	})
+	return nil
+}
+
+// errParked is what a member's main loop returns when it stops for its group's continue-as-new.
+const errParked refusal = "parked for the group's continue-as-new"
+
+// continueAsNewDue: the run has sent its batches, or the server suggests continuing as new.
+func (g *group) continueAsNewDue(ctx workflow.Context) bool {
+	return g.batches.sent >= g.canAfter || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+}
+
+// allParked: every member still running has stopped for the continue-as-new.
+func (g *group) allParked() bool {
+	for _, s := range g.members {
+		if !s.finished && !s.parked {
+			return false
+		}
+	}
+	return true
+}
+
+// input is the next run's: the members still running, in the order they joined.
+func (g *group) input() GroupInput {
+	in := GroupInput{Joined: g.joined, ContinueAsNewAfter: g.canAfter}
+	for _, id := range g.order {
+		if s := g.members[id]; !s.finished {
+			in.Members = append(in.Members, Member{ID: id, Config: s.cfg, State: s.state})
+		}
+	}
+	return in
+}
+
+// live is the number of members still running.
+func (g *group) live() int {
+	n := 0
+	for _, s := range g.members {
+		if !s.finished {
+			n++
+		}
+	}
+	return n
+}

@@ -76,7 +76,7 @@ func (g groups) startFleet(ctx context.Context, n int, every time.Duration, firs
 		for i := k * g.size; i < min(n, (k+1)*g.size); i++ {
 			in.Members = append(in.Members, workflows.Member{ID: fmt.Sprintf("fleet-%d", i), Config: fleetConfig(i, n, every, first, shape)})
 		}
-		_, err := g.client.ExecuteWorkflow(ctx, workflows.StartOptions(fmt.Sprintf("fleet-group-%d", k), "hello-cron"),
+		_, err := g.client.ExecuteWorkflow(ctx, workflows.GroupStartOptions(fmt.Sprintf("fleet-group-%d", k), "hello-cron"),
 			workflows.CronGroup, in)
 		if err != nil {
 			return fmt.Errorf("start group %d: %w", k, err)

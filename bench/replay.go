@@ -23,11 +23,21 @@ import (
 // the default.
 func replayLengths() []int { return []int{50, 100, 250, workflows.DefaultContinueAsNewAfter} }
 
+// groupReplayLengths are the run lengths, in batches, of a group of groupReplayMembers that the
+// replay scenario measures: a group's run must replay well within a workflow task's timeout.
+func groupReplayLengths() []int { return []int{workflows.DefaultGroupContinueAsNewAfter, 50} }
+
+// groupReplayMembers is the size of the group that the replay scenario measures: the most.
+const groupReplayMembers = workflows.MaxGroupMembers
+
 // replays is how many times each run is replayed; the median counts.
 const replays = 7
 
 // replayResult is the cost of replaying one whole run of a source.
 type replayResult struct {
+	// Members is the group's members, 0 for a source of its own; TicksPerRun is then the group's
+	// batches per run, each one tick of every member.
+	Members     int     `json:"members,omitempty"`
 	TicksPerRun int     `json:"ticksPerRun"`
 	Events      int     `json:"events"`
 	ReplayMs    float64 `json:"replayMs"`
@@ -53,18 +63,43 @@ func (o *options) replay(ctx context.Context, rec *recorder) ([]replayResult, er
 		}
 		runs[ticks] = run
 	}
-	var out []replayResult
-	for _, ticks := range replayLengths() {
-		h, err := closedRun(ctx, s.client, runs[ticks], time.Duration(ticks)*200*time.Millisecond+time.Minute)
+	groups := map[int]client.WorkflowRun{}
+	for _, batches := range groupReplayLengths() {
+		in := workflows.GroupInput{ContinueAsNewAfter: batches}
+		for i := range groupReplayMembers {
+			in.Members = append(in.Members, workflows.Member{ID: fmt.Sprintf("member-%d", i),
+				Config: workflows.Config{Cron: "* * * * * *", StartAt: start}})
+		}
+		run, err := s.client.ExecuteWorkflow(ctx, workflows.GroupStartOptions(fmt.Sprintf("bench-replay-group-%d", batches), "hello-cron"),
+			workflows.CronGroup, in)
 		if err != nil {
-			return out, err
+			return nil, err
+		}
+		groups[batches] = run
+	}
+	var out []replayResult
+	measure := func(run client.WorkflowRun, members, ticks int, limit time.Duration) error {
+		h, err := closedRun(ctx, s.client, run, limit)
+		if err != nil {
+			return err
 		}
 		ms, err := replayTime(h)
 		if err != nil {
-			return out, err
+			return err
 		}
 		n := len(h.GetEvents())
-		out = append(out, replayResult{TicksPerRun: ticks, Events: n, ReplayMs: ms, UsPerEvent: 1000 * ms / float64(n)})
+		out = append(out, replayResult{Members: members, TicksPerRun: ticks, Events: n, ReplayMs: ms, UsPerEvent: 1000 * ms / float64(n)})
+		return nil
+	}
+	for _, ticks := range replayLengths() {
+		if err := measure(runs[ticks], 0, ticks, time.Duration(ticks)*200*time.Millisecond+time.Minute); err != nil {
+			return out, err
+		}
+	}
+	for _, batches := range groupReplayLengths() {
+		if err := measure(groups[batches], groupReplayMembers, batches, time.Duration(batches)*2*time.Second+time.Minute); err != nil {
+			return out, err
+		}
 	}
 	return out, nil
 }
@@ -105,6 +140,7 @@ func closedRun(ctx context.Context, c client.Client, run client.WorkflowRun, lim
 func replayTime(h *historypb.History) (float64, error) {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflow(workflows.CronSource)
+	r.RegisterWorkflow(workflows.CronGroup)
 	var took []float64
 	for range replays {
 		began := time.Now()

@@ -46,8 +46,12 @@ func printReport(w io.Writer, rep report) {
 		fmt.Fprintf(w, "footprint %s: %s\n", f.State, rssText(f.RSSMiB))
 	}
 	for _, r := range rep.Replay {
-		fmt.Fprintf(w, "replay of a run of %d ticks (%d events), as a worker without it cached does: %.1f ms (%.1f µs per event)\n",
-			r.TicksPerRun, r.Events, r.ReplayMs, r.UsPerEvent)
+		run := fmt.Sprintf("a run of %d ticks", r.TicksPerRun)
+		if r.Members > 0 {
+			run = fmt.Sprintf("a group's run of %d batches of %d members", r.TicksPerRun, r.Members)
+		}
+		fmt.Fprintf(w, "replay of %s (%d events), as a worker without it cached does: %.1f ms (%.1f µs per event)\n",
+			run, r.Events, r.ReplayMs, r.UsPerEvent)
 	}
 	for _, f := range rep.Fleet {
 		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+

@@ -39,7 +39,7 @@ func TestGroupAcrossKills(t *testing.T) {
 	for _, id := range []string{"a", "b", "c"} {
 		in.Members = append(in.Members, workflows.Member{ID: id, Config: member(id)})
 	}
-	if _, err := c.ExecuteWorkflow(ctx, workflows.StartOptions("group", "hello-cron"), workflows.CronGroup, in); err != nil {
+	if _, err := c.ExecuteWorkflow(ctx, workflows.GroupStartOptions("group", "hello-cron"), workflows.CronGroup, in); err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, 9, 60*time.Second)

@@ -23,7 +23,7 @@ type control struct {
 }
 
 func (ctl control) command(r *root) *cobra.Command {
-	var id string
+	var id, group string
 	cmd := &cobra.Command{
 		Use:   ctl.use,
 		Short: ctl.short,
@@ -41,21 +41,26 @@ func (ctl control) command(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
+			target, in := id, ""
+			if group != "" {
+				target, args, in = group, memberArgs(id, args), fmt.Sprintf(" in group %q", group)
+			}
 			var st workflows.Status
 			err = sendUpdate(cmd.Context(), c, client.UpdateWorkflowOptions{
-				WorkflowID:   id,
+				WorkflowID:   target,
 				UpdateName:   ctl.update,
 				Args:         args,
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			}, &st)
 			if err != nil {
-				return fmt.Errorf("%s source %q: %s", ctl.update, id, oneLine(err))
+				return fmt.Errorf("%s source %q%s: %s", ctl.update, id, in, oneLine(err))
 			}
 			fmt.Fprintln(r.stdout, ctl.says(id, st))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
+	addGroupFlag(cmd.Flags(), &group)
 	if ctl.flags != nil {
 		ctl.flags(cmd.Flags())
 	}

@@ -16,12 +16,15 @@ import (
 )
 
 func newDescribeCommand(r *root) *cobra.Command {
-	var id, output string
+	var id, group, output string
 	cmd := &cobra.Command{
 		Use:   "describe",
 		Short: "Show a source's configuration and progress, and how its workflow execution stands",
 		Args:  cobra.NoArgs,
 		RunE: readCommand(r, &output, func(ctx context.Context, c client.Client) (report, error) {
+			if group != "" {
+				return describeMember(ctx, c, group, id)
+			}
 			run, err := describeRun(ctx, c, id, "")
 			if err != nil {
 				return report{}, err
@@ -30,6 +33,7 @@ func newDescribeCommand(r *root) *cobra.Command {
 		}, describeText),
 	}
 	cmd.Flags().StringVar(&id, "workflow-id", "hello-cron", "workflow id of the source")
+	addGroupFlag(cmd.Flags(), &group)
 	addOutputFlag(cmd, &output)
 	return cmd
 }

@@ -38,7 +38,7 @@ const (
 )
 
 func newListCommand(r *root) *cobra.Command {
-	var output, prefix string
+	var output, prefix, group string
 	var paused, all bool
 	var limit int
 	cmd := &cobra.Command{
@@ -46,6 +46,12 @@ func newListCommand(r *root) *cobra.Command {
 		Short: "List the running sources in the namespace (--all: and those that have closed), with their state and next fire time",
 		Args:  cobra.NoArgs,
 		RunE: readCommand(r, &output, func(ctx context.Context, c client.Client) ([]listed, error) {
+			if group != "" {
+				if paused || all || prefix != "" || limit != defaultListLimit {
+					return nil, fmt.Errorf("invalid --group %q: lists every source of the group, without --paused, --all, --prefix or --limit", group)
+				}
+				return listMembers(ctx, c, group)
+			}
 			query := runningQuery
 			if all {
 				query = allQuery
@@ -87,6 +93,7 @@ func newListCommand(r *root) *cobra.Command {
 	cmd.Flags().BoolVar(&all, "all", false, "also the sources whose latest run has closed: completed, terminated, canceled, timed out or failed")
 	cmd.Flags().StringVar(&prefix, "prefix", "", "only the sources whose workflow id starts with this")
 	cmd.Flags().IntVar(&limit, "limit", defaultListLimit, "at most this many sources, in the order of the visibility store")
+	cmd.Flags().StringVar(&group, "group", "", "list the sources of this group (workflows.CronGroup) instead, each from its status")
 	return cmd
 }
 

@@ -259,3 +259,28 @@ func TestGroupControlsOneMember(t *testing.T) {
 		t.Errorf("carried %v, joined %d; want the members still running, joined 4", ids, next.Joined)
 	}
 }
+
+func TestGroupInputValidate(t *testing.T) {
+	ok := Member{ID: "a", Config: Config{Cron: "* * * * *"}}
+	tests := []struct {
+		name    string
+		members []Member
+		wantErr string // "" for valid
+	}{
+		{"none", nil, ""},
+		{"one", []Member{ok}, ""},
+		{"the most", everyMinute(MaxGroupMembers), ""},
+		{"too many", everyMinute(MaxGroupMembers + 1), "501 members, more than 500"},
+		{"empty id", []Member{{Config: ok.Config}}, "member 0: invalid --id"},
+		{"repeated id", []Member{ok, ok}, `member 1: the id "a" is another member's`},
+		{"bad config", []Member{{ID: "b", Config: Config{Cron: "nope"}}}, "member b: invalid --cron"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := GroupInput{Members: tt.members}.Validate()
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), tt.wantErr)) {
+				t.Errorf("Validate() = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"slices"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
+
+// ErrAlreadyMember is the type of the error that refuses a join of a source already running in
+// the group: a second start of a running source changes nothing.
+const ErrAlreadyMember = "AlreadyMember"
 
 // register installs the group's queries and updates.
 func (g *group) register(ctx workflow.Context) error {
@@ -99,7 +104,7 @@ func (g *group) validateJoin(_ workflow.Context, r JoinRequest) error {
 	case r.ID == "":
 		return &FieldError{"id", r.ID, "must not be empty"}
 	case g.members[r.ID] != nil && !g.members[r.ID].finished:
-		return refusal(fmt.Sprintf("source %q is already running in the group", r.ID))
+		return temporal.NewApplicationError(fmt.Sprintf("source %q is already running in the group", r.ID), ErrAlreadyMember)
 	case g.live() >= MaxGroupMembers:
 		return refusal(fmt.Sprintf("the group runs %d sources, its most", MaxGroupMembers))
 	case r.Config.SearchAttributes:

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 
@@ -23,6 +24,22 @@ func Register(r worker.Registry, a contract.Activities) {
 // (Temporal's default is 10 s) bounds how long a source waits after its worker is killed in
 // the middle of one.
 const TaskTimeout = 3 * time.Second
+
+// GroupTaskTimeout is a group's TaskTimeout: a worker that does not have the group cached
+// replays its run, up to DefaultGroupContinueAsNewAfter workflow tasks of up to MaxGroupMembers
+// members each, which takes about a second. Temporal's default is 10 s.
+const GroupTaskTimeout = 10 * time.Second
+
+// GroupStartOptions are the options a group is started with, by the first join that finds it
+// absent: a running group takes the join.
+func GroupStartOptions(id, taskQueue string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowTaskTimeout:      GroupTaskTimeout,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}
+}
 
 // StartOptions are the options every source is started with. A running source is never
 // replaced: starting it again fails with WorkflowExecutionAlreadyStarted.

@@ -1,0 +1,123 @@
+package main
+
+// Sources in a group (workflows.CronGroup): each command given --group addresses the source by
+// its id within the group's workflow, not by a workflow of its own.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hello-cron/cronsource/workflows"
+)
+
+// addGroupFlag adds --group, the workflow id of the group that holds the source.
+func addGroupFlag(fs *pflag.FlagSet, group *string) {
+	fs.StringVar(group, "group", "", "workflow id of the group that runs the source (workflows.CronGroup), for fleets whose "+
+		"sources fire at the same times; --workflow-id is then the source's id in the group")
+}
+
+// joinGroup starts the source id with in as a member of group, starting the group if it is not
+// running, or finds the source running there and changes nothing.
+func (r *root) joinGroup(ctx context.Context, group, id string, in workflows.Input) error {
+	c, err := r.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	req := workflows.JoinRequest{ID: id, Config: in.Config, Paused: in.State.Paused, PauseReason: in.State.PauseReason}
+	start := c.NewWithStartWorkflowOperation(workflows.GroupStartOptions(group, r.conn.TaskQueue), workflows.CronGroup, workflows.GroupInput{})
+	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{UpdateID: newUpdateID(), UpdateName: workflows.UpdateJoin, Args: []any{req},
+			WaitForStage: client.WorkflowUpdateStageCompleted}})
+	var st workflows.Status
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrAlreadyMember:
+		fmt.Fprintf(r.stdout, "source %q is already running in group %q; nothing changed\n", id, group)
+		return nil
+	case err != nil:
+		return fmt.Errorf("start source %q in group %q: %s", id, group, oneLine(err))
+	}
+	state := ""
+	if st.Paused {
+		state = ", paused: resume starts it"
+	}
+	fmt.Fprintf(r.stdout, "started source %q in group %q %s%s\n", id, group, in.Config.Schedule(), state)
+	return nil
+}
+
+// describeMember is the report of the source id in group, from its status query.
+func describeMember(ctx context.Context, c client.Client, group, id string) (report, error) {
+	r, err := describeRun(ctx, c, group, "")
+	if err != nil {
+		return report{}, err
+	}
+	st, err := queryMember(ctx, c, group, id)
+	if err != nil {
+		return report{}, err
+	}
+	rep := reportFromQuery(st, r)
+	rep.Retry = nil // the group's pending activity may be another member's
+	return rep, nil
+}
+
+// queryMember asks group for the status of its member id, for at most queryTimeout.
+func queryMember(ctx context.Context, c client.Client, group, id string) (workflows.Status, error) {
+	var st workflows.Status
+	err := queryGroup(ctx, c, group, workflows.QueryStatus, &st, id)
+	if err != nil {
+		return st, fmt.Errorf("describe source %q in group %q: %s", id, group, oneLine(err))
+	}
+	return st, nil
+}
+
+// queryGroup runs the query name with args on group and decodes its answer into result.
+func queryGroup(ctx context.Context, c client.Client, group, name string, result any, args ...any) error {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	v, err := c.QueryWorkflow(ctx, group, "", name, args...)
+	if err != nil {
+		return err
+	}
+	return v.Get(result)
+}
+
+// listMembers lists the sources of group, each from its status query, listInFlight at a time.
+func listMembers(ctx context.Context, c client.Client, group string) ([]listed, error) {
+	r, err := describeRun(ctx, c, group, "")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := queryGroup(ctx, c, group, workflows.QueryMembers, &ids); err != nil {
+		return nil, fmt.Errorf("list the sources of group %q: %s", group, oneLine(err))
+	}
+	out := make([]listed, len(ids))
+	errs := make([]error, len(ids))
+	slots := make(chan struct{}, listInFlight)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			st, err := queryMember(ctx, c, group, id)
+			rep := reportFromQuery(st, r)
+			rep.Retry = nil
+			out[i], errs[i] = listed{WorkflowID: id, report: rep}, err
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// memberArgs are an update's arguments for a member of a group: its id first.
+func memberArgs(id string, args []any) []any { return append([]any{id}, args...) }

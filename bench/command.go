@@ -33,6 +33,9 @@ type options struct {
 	fleetSystems   []string
 	fleetGroupSize int
 	fleetCrash     bool
+	// The retention scenario's flags.
+	retentionSources int
+	retentionFor     time.Duration
 	// devFlags and workerFlags are passed to the devserver and our worker, as levers to
 	// measure (--history-cache-size, --sticky-timeout, say).
 	devFlags, workerFlags []string
@@ -52,6 +55,7 @@ type report struct {
 	Footprint      []footprint      `json:"footprint,omitempty"`
 	Replay         []replayResult   `json:"replay,omitempty"`
 	Fleet          []fleetResult    `json:"fleet,omitempty"`
+	Retention      *retentionResult `json:"retention,omitempty"`
 	Errors         []string         `json:"errors,omitempty"`
 	// Notes say which runs were left out, and why.
 	Notes []string `json:"notes,omitempty"`
@@ -59,7 +63,7 @@ type report struct {
 
 // scenarios are the names --only accepts.
 func scenarios() []string {
-	return []string{"capacity", "precision", "history", "recovery", "footprint", "fleet", "replay"}
+	return []string{"capacity", "precision", "history", "recovery", "footprint", "fleet", "replay", "retention"}
 }
 
 func newCommand() *cobra.Command {
@@ -85,6 +89,9 @@ func newCommand() *cobra.Command {
 			if err := o.checkFleet(); err != nil {
 				return err
 			}
+			if err := o.checkRetention(); err != nil {
+				return err
+			}
 			for _, name := range o.systems {
 				if !slices.Contains(allSystems(), name) {
 					return fmt.Errorf("invalid --systems %q: must be among %s", name, strings.Join(allSystems(), ", "))
@@ -95,8 +102,9 @@ func newCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringSliceVar(&o.only, "only", nil, "run only these of capacity, precision, history, recovery, footprint (default: all), "+
-		"or fleet (only when asked: it takes minutes per shape) and replay (only when asked)")
+		"or fleet (only when asked: it takes minutes per shape), replay and retention (only when asked: more than an hour)")
 	o.addFleetFlags(fs)
+	o.addRetentionFlags(fs)
 	fs.StringSliceVar(&o.systems, "systems", systems(), "systems to load, among "+strings.Join(allSystems(), ", ")+
 		" (cluster: our worker on scripts/cluster.sh's local cluster with our dynamic config; cluster-stock: with Temporal's)")
 	fs.StringVar(&o.clusterScript, "cluster-script", filepath.Join("scripts", "cluster.sh"),
@@ -245,6 +253,14 @@ func (o *options) runExtras(ctx context.Context, rec *recorder, rep *report) {
 	}
 	if slices.Contains(o.only, "fleet") {
 		o.runFleets(ctx, rec, rep)
+	}
+	if slices.Contains(o.only, "retention") {
+		progress("retention: %d sources at 1s for %v", o.retentionSources, o.retentionFor)
+		r, err := o.retention(ctx, rec)
+		if err != nil {
+			rep.Errors = append(rep.Errors, "retention: "+err.Error())
+		}
+		rep.Retention = &r
 	}
 }
 

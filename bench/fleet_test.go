@@ -102,3 +102,24 @@ func TestSpreadSpec(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRetention(t *testing.T) {
+	ok := options{only: []string{"retention"}, retentionSources: 20, retentionFor: 80 * time.Minute}
+	tests := []struct {
+		change func(*options)
+		want   string
+	}{
+		{func(*options) {}, ""},
+		{func(o *options) { o.retentionSources = 0 }, "invalid --retention-sources 0"},
+		{func(o *options) { o.retentionFor = time.Hour }, "invalid --retention-for 1h0m0s: must be at least 1h15m0s"},
+		{func(o *options) { o.retentionFor, o.only = time.Hour, []string{"fleet"} }, ""}, // not asked for
+	}
+	for _, tt := range tests {
+		o := ok
+		tt.change(&o)
+		err := o.checkRetention()
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), tt.want)) {
+			t.Errorf("err %v, want %q", err, tt.want)
+		}
+	}
+}

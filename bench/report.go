@@ -53,6 +53,11 @@ func printReport(w io.Writer, rep report) {
 		fmt.Fprintf(w, "replay of %s (%d events), as a worker without it cached does: %.1f ms (%.1f µs per event)\n",
 			run, r.Events, r.ReplayMs, r.UsPerEvent)
 	}
+	if r := rep.Retention; r != nil && len(r.SamplesMiB) > 0 {
+		fmt.Fprintf(w, "retention %s, %d sources at 1s, runs of %d ticks: file %.1f MiB at the first tick, %.1f MiB after %d minutes; "+
+			"growth %.1f MiB/h in the first quarter hour, %.1f MiB/h in the last\n", r.Retention, r.Sources, r.ContinueAsNewAfter,
+			r.SamplesMiB[0], r.SamplesMiB[len(r.SamplesMiB)-1], len(r.SamplesMiB)-1, r.FirstMiBPerHour, r.LastMiBPerHour)
+	}
 	for _, f := range rep.Fleet {
 		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
 			"%d measured intervals, lateness p50 %.0f ms, p99 %.0f ms, max %.0f ms; CPU %.2f ms/tick (%s); RSS %s, per source %s KiB; "+

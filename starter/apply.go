@@ -74,7 +74,7 @@ func (af applyFlags) specs(cmd *cobra.Command, src *sourceFlags, r *root) ([]sou
 	now := time.Now()
 	if af.file == "" {
 		in, err := src.input(cmd.Flags(), r.lookupEnv, now)
-		return []sourceSpec{{id: src.id, in: in}}, err
+		return []sourceSpec{{id: src.id, group: src.group, in: in}}, err
 	}
 	var given error
 	own := cmd.LocalNonPersistentFlags()
@@ -114,6 +114,9 @@ const (
 // it. A source that another apply starts meanwhile (replicas starting at once) is compared like
 // any running one.
 func (r *root) apply(ctx context.Context, c client.Client, out io.Writer, spec sourceSpec, wait time.Duration) (string, error) {
+	if spec.group != "" {
+		return r.applyMember(ctx, c, out, spec, wait)
+	}
 	run, err := describeRun(ctx, c, spec.id, "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) || err == nil && run.status() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {

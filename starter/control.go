@@ -41,9 +41,9 @@ func (ctl control) command(r *root) *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			target, in := id, ""
+			target := id
 			if group != "" {
-				target, args, in = group, memberArgs(id, args), fmt.Sprintf(" in group %q", group)
+				target, args = group, memberArgs(id, args)
 			}
 			var st workflows.Status
 			err = sendUpdate(cmd.Context(), c, client.UpdateWorkflowOptions{
@@ -53,7 +53,7 @@ func (ctl control) command(r *root) *cobra.Command {
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			}, &st)
 			if err != nil {
-				return fmt.Errorf("%s source %q%s: %s", ctl.update, id, in, oneLine(err))
+				return fmt.Errorf("%s source %q%s: %s", ctl.update, id, inGroup(group), oneLine(err))
 			}
 			fmt.Fprintln(r.stdout, ctl.says(id, st))
 			return nil

@@ -7,9 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
+	"time"
 
 	"github.com/spf13/pflag"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -30,6 +33,11 @@ func (r *root) joinGroup(ctx context.Context, group, id string, in workflows.Inp
 		return err
 	}
 	defer c.Close()
+	return r.join(ctx, c, r.stdout, group, id, in)
+}
+
+// join is joinGroup on the client c, printing to out.
+func (r *root) join(ctx context.Context, c client.Client, out io.Writer, group, id string, in workflows.Input) error {
 	req := workflows.JoinRequest{ID: id, Config: in.Config, Paused: in.State.Paused, PauseReason: in.State.PauseReason}
 	start := c.NewWithStartWorkflowOperation(workflows.GroupStartOptions(group, r.conn.TaskQueue), workflows.CronGroup, workflows.GroupInput{})
 	h, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{StartWorkflowOperation: start,
@@ -42,7 +50,7 @@ func (r *root) joinGroup(ctx context.Context, group, id string, in workflows.Inp
 	var appErr *temporal.ApplicationError
 	switch {
 	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrAlreadyMember:
-		fmt.Fprintf(r.stdout, "source %q is already running in group %q; nothing changed\n", id, group)
+		fmt.Fprintf(out, "source %q is already running in group %q; nothing changed\n", id, group)
 		return nil
 	case err != nil:
 		return fmt.Errorf("start source %q in group %q: %s", id, group, oneLine(err))
@@ -51,8 +59,51 @@ func (r *root) joinGroup(ctx context.Context, group, id string, in workflows.Inp
 	if st.Paused {
 		state = ", paused: resume starts it"
 	}
-	fmt.Fprintf(r.stdout, "started source %q in group %q %s%s\n", id, group, in.Config.Schedule(), state)
+	fmt.Fprintf(out, "started source %q in group %q %s%s\n", id, group, in.Config.Schedule(), state)
 	return nil
+}
+
+// applyMember is apply for a source in a group: it joins the group if the group does not run the
+// source, else it sends the settings that differ from those the group records for it, as an
+// update that waits up to wait for a worker (a group takes no signal: without a worker, apply
+// fails and can be run again).
+func (r *root) applyMember(ctx context.Context, c client.Client, out io.Writer, spec sourceSpec, wait time.Duration) (string, error) {
+	var rec *workflows.RecordedConfig
+	err := queryGroup(ctx, c, spec.group, workflows.QueryConfig, &rec, spec.id)
+	var notFound *serviceerror.NotFound
+	switch {
+	case errors.As(err, &notFound) || err == nil && rec == nil:
+		return applyStarted, r.join(ctx, c, out, spec.group, spec.id, spec.in)
+	case err != nil:
+		return "", fmt.Errorf("apply source %q in group %q: %s", spec.id, spec.group, oneLine(err))
+	}
+	diff := rec.Diff(spec.in.Config)
+	for _, ch := range diff.StartOnly {
+		fmt.Fprintf(out, "source %q in group %q: %s only applies when a source starts; left as it is (%s, spec %s)\n",
+			spec.id, spec.group, ch.Field, ch.From, ch.To)
+	}
+	if diff.Patch.Empty() {
+		fmt.Fprintf(out, "source %q in group %q is up to date; nothing changed\n", spec.id, spec.group)
+		return applyUnchanged, nil
+	}
+	uctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var st workflows.Status
+	err = sendUpdate(uctx, c, client.UpdateWorkflowOptions{WorkflowID: spec.group, UpdateName: workflows.UpdateConfig,
+		Args: memberArgs(spec.id, []any{diff.Patch}), WaitForStage: client.WorkflowUpdateStageCompleted}, &st)
+	if err != nil {
+		return "", fmt.Errorf("apply source %q in group %q: %s", spec.id, spec.group, oneLine(err))
+	}
+	fmt.Fprintf(out, "source %q in group %q: updated %s\n", spec.id, spec.group, changesText(diff.Changes))
+	return applyUpdated, nil
+}
+
+// inGroup names a source's group in a message: ` in group "g"`, or nothing for a source of its own.
+func inGroup(group string) string {
+	if group == "" {
+		return ""
+	}
+	return fmt.Sprintf(" in group %q", group)
 }
 
 // describeMember is the report of the source id in group, from its status query.

@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // Every command that takes --group, run in process on two sources of one group: start (which
 // starts the group), a second start, describe, list, each control, and the errors of a source
@@ -9,6 +13,16 @@ func TestStarterControlsAGroupMember(t *testing.T) {
 	env := startTemporalAndWorker(t)
 	in := func(id string, args ...string) []string { return append(args, "--group", "fleet", "--workflow-id", id) }
 	startA := in("a", "start", "--interval", "200ms", "--sink", env.sink.URL+"/a")
+	dir := t.TempDir()
+	file, dup := filepath.Join(dir, "fleet.yaml"), filepath.Join(dir, "dup.yaml")
+	fleet := "- {workflow-id: a, group: fleet, interval: 300ms, sink: " + env.sink.URL + "/a}\n" +
+		"- {workflow-id: c, group: fleet, interval: 1s}\n- {workflow-id: a, group: other, interval: 1s}\n"
+	if err := os.WriteFile(file, []byte(fleet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dup, []byte("- {workflow-id: x, group: g}\n- {workflow-id: x, group: g}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	steps := []step{
 		{name: "start starts the group", args: startA, want: `^started source "a" in group "fleet" every 200ms\n$`},
 		{name: "start again changes nothing", args: startA, want: `^source "a" is already running in group "fleet"; nothing changed\n$`},
@@ -38,6 +52,21 @@ func TestStarterControlsAGroupMember(t *testing.T) {
 		{name: "describe in a group that does not exist", args: []string{"describe", "--group", "nogroup", "--workflow-id", "a"},
 			wantErr: `describe source "nogroup": `},
 		{name: "list a group with a filter", args: []string{"list", "--group", "fleet", "--paused"}, wantErr: `invalid --group "fleet": `},
+		{name: "a blank group", args: []string{"pause", "--group", " ", "--workflow-id", "a"}, wantErr: `invalid --group " ": `},
+		{name: "apply a file of members", args: []string{"apply", "-f", file}, check: linesMatch(
+			`^source "a" in group "fleet": updated interval 200ms -> 300ms$`,
+			`^started source "c" in group "fleet" every 1s$`,
+			`^started source "a" in group "other" every 1s$`,
+			`^applied 3 sources in \S+ \(\d+/s\): 2 started, 1 updated, 0 signalled, 0 up to date, 0 failed$`)},
+		{name: "apply the file again", args: []string{"apply", "-f", file}, check: linesMatch(
+			`^source "a" in group "fleet" is up to date; nothing changed$`,
+			`^source "c" in group "fleet" is up to date; nothing changed$`,
+			`^source "a" in group "other" is up to date; nothing changed$`,
+			`^applied 3 sources in \S+ \(\d+/s\): 0 started, 0 updated, 0 signalled, 3 up to date, 0 failed$`)},
+		{name: "apply restarts a stopped member", args: in("b", "apply", "--interval", "1s", "--sink", env.sink.URL+"/b"),
+			want: `^started source "b" in group "fleet" every 1s\n$`},
+		{name: "the same id twice in a group", args: []string{"apply", "-f", dup},
+			wantErr: `invalid ` + dup + `: source 2: workflow-id "x" in group "g" is source 1's too`},
 	}
 	for _, st := range steps {
 		if !t.Run(st.name, func(t *testing.T) { env.run(t, st) }) {

@@ -55,7 +55,12 @@ func newRootCommand(lookupEnv func(string) (string, bool), stdout, stderr io.Wri
 				return err
 			}
 			if f := cmd.Flags().Lookup("workflow-id"); f != nil {
-				if err := checkWorkflowID(f.Value.String()); err != nil {
+				if err := checkID("workflow-id", f.Value.String()); err != nil {
+					return err
+				}
+			}
+			if f := cmd.Flags().Lookup("group"); f != nil && f.Changed {
+				if err := checkID("group", f.Value.String()); err != nil {
 					return err
 				}
 			}

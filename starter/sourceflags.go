@@ -19,10 +19,12 @@ type sourceFlags struct {
 	mode, data, dataBase64, dataCType string
 	paused                            bool
 	pauseReason                       string
+	group                             string // the group that runs the source; "": none
 }
 
 func (f *sourceFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.id, "workflow-id", "hello-cron", "workflow id of the source")
+	addGroupFlag(fs, &f.group)
 	f.sched.add(fs)
 	fs.Var(timeFlag{&f.cfg.StartAt}, "start-at", "time of the first tick, RFC 3339 (default: one interval or the next cron time from now)")
 	fs.Var(timeFlag{&f.cfg.EndAt}, "end-at", "the source ends after the last tick due by this time, RFC 3339")

@@ -21,10 +21,11 @@ import (
 // maxSpecFile bounds a file of sources: 1,000 sources with the largest payload each fit.
 const maxSpecFile = 64 << 20
 
-// sourceSpec is one source to apply: its workflow id and its input.
+// sourceSpec is one source to apply: its workflow id, the group that runs it ("": none) and
+// its input.
 type sourceSpec struct {
-	id string
-	in workflows.Input
+	id, group string
+	in        workflows.Input
 }
 
 // readSpecs reads a file of sources (name is for messages): YAML or JSON, one source or a list
@@ -45,16 +46,16 @@ func readSpecs(name string, r io.Reader, allowed string, lookupEnv func(string) 
 		return nil, fmt.Errorf("invalid %s: %w", name, err)
 	}
 	specs := make([]sourceSpec, 0, len(items))
-	seen := map[string]int{}
+	seen := map[[2]string]int{}
 	for i, item := range items {
 		spec, err := specOf(item, allowed, lookupEnv, now)
 		if err != nil {
 			return nil, fmt.Errorf("invalid %s: source %d%s: %w", name, i+1, idOf(item), err)
 		}
-		if first, dup := seen[spec.id]; dup {
-			return nil, fmt.Errorf("invalid %s: source %d: workflow-id %q is source %d's too", name, i+1, spec.id, first)
+		if first, dup := seen[[2]string{spec.group, spec.id}]; dup {
+			return nil, fmt.Errorf("invalid %s: source %d: workflow-id %q%s is source %d's too", name, i+1, spec.id, inGroup(spec.group), first)
 		}
-		seen[spec.id] = i + 1
+		seen[[2]string{spec.group, spec.id}] = i + 1
 		specs = append(specs, spec)
 	}
 	return specs, nil
@@ -125,11 +126,16 @@ func specOf(fields map[string]any, allowed string, lookupEnv func(string) (strin
 	if err := envflag.Apply(fs, lookupEnv); err != nil {
 		return sourceSpec{}, err
 	}
-	if err := checkWorkflowID(src.id); err != nil {
+	if err := checkID("workflow-id", src.id); err != nil {
 		return sourceSpec{}, err
 	}
+	if _, ok := fields["group"]; ok {
+		if err := checkID("group", src.group); err != nil {
+			return sourceSpec{}, err
+		}
+	}
 	in, err := src.input(fs, lookupEnv, now)
-	return sourceSpec{id: src.id, in: in}, err
+	return sourceSpec{id: src.id, group: src.group, in: in}, err
 }
 
 // flagValues turns a field's value into the strings its flag takes: a scalar, or for a
@@ -184,7 +190,7 @@ func jsonKind(v any) string {
 
 // idOf names a source in a message by its workflow-id, if it has a usable one.
 func idOf(fields map[string]any) string {
-	if id, ok := fields["workflow-id"].(string); ok && checkWorkflowID(id) == nil {
+	if id, ok := fields["workflow-id"].(string); ok && checkID("workflow-id", id) == nil {
 		return fmt.Sprintf(" (%s)", id)
 	}
 	return ""

@@ -16,7 +16,6 @@ import (
 
 func newStartCommand(r *root) *cobra.Command {
 	var src sourceFlags
-	var group string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start a source; a second start of a running source changes nothing",
@@ -26,14 +25,13 @@ func newStartCommand(r *root) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if group != "" {
-				return r.joinGroup(cmd.Context(), group, src.id, in)
+			if src.group != "" {
+				return r.joinGroup(cmd.Context(), src.group, src.id, in)
 			}
 			return r.startSource(cmd.Context(), src.id, in)
 		},
 	}
 	src.add(cmd.Flags())
-	addGroupFlag(cmd.Flags(), &group)
 	return cmd
 }
 

@@ -10,10 +10,10 @@ import (
 // maxWorkflowID is Temporal's default limit on an id's length, in bytes (limit.maxIDLength).
 const maxWorkflowID = 1000
 
-// checkWorkflowID refuses a --workflow-id that Temporal would take but no one means: blank,
-// with spaces around it (a second source beside "hello-cron"), or with control characters or
-// invalid UTF-8 that no tool shows as typed.
-func checkWorkflowID(id string) error {
+// checkID refuses a --workflow-id or --group (flag) that Temporal would take but no one means:
+// blank, with spaces around it (a second source beside "hello-cron"), or with control
+// characters or invalid UTF-8 that no tool shows as typed.
+func checkID(flag, id string) error {
 	reason := ""
 	switch {
 	case strings.TrimSpace(id) == "":
@@ -29,5 +29,5 @@ func checkWorkflowID(id string) error {
 	default:
 		return nil
 	}
-	return fmt.Errorf("invalid --workflow-id %q: %s", id, reason)
+	return fmt.Errorf("invalid --%s %q: %s", flag, id, reason)
 }

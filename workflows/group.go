@@ -38,6 +38,11 @@ const UpdateJoin = "join"
 // finished ones included until the group's next continue-as-new.
 const QueryMembers = "members"
 
+// QueryConfig is the query that returns the RecordedConfig of a running member, given its id,
+// for `starter apply`: a source of its own keeps it in its memo. It returns null for a source
+// that the group does not run, or that has finished.
+const QueryConfig = "config"
+
 // GroupInput is a group's argument: its members and, after a continue-as-new, what it carries.
 type GroupInput struct {
 	Members []Member `json:",omitempty"`

@@ -31,6 +31,17 @@ func (g *group) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryMembers, members); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
+	config := func(id string) (*RecordedConfig, error) {
+		s, ok := g.members[id]
+		if !ok || s.finished {
+			return nil, nil
+		}
+		rec := Record(s.cfg)
+		return &rec, nil
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryConfig, config); err != nil {
+		return fmt.Errorf("set query handler: %w", err)
+	}
 	updates := []struct {
 		name              string
 		handler, validate any

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -116,9 +115,15 @@ func describeMember(ctx context.Context, c client.Client, group, id string) (rep
 	if err != nil {
 		return report{}, err
 	}
+	return memberReport(st, r), nil
+}
+
+// memberReport is the report of a member from its status st and its group's run r. It has no
+// retry: the group's pending activity may be another member's.
+func memberReport(st workflows.Status, r run) report {
 	rep := reportFromQuery(st, r)
-	rep.Retry = nil // the group's pending activity may be another member's
-	return rep, nil
+	rep.Retry = nil
+	return rep
 }
 
 // queryMember asks group for the status of its member id, for at most queryTimeout.
@@ -154,19 +159,10 @@ func listMembers(ctx context.Context, c client.Client, group string) ([]listed, 
 	}
 	out := make([]listed, len(ids))
 	errs := make([]error, len(ids))
-	slots := make(chan struct{}, listInFlight)
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			st, err := queryMember(ctx, c, group, id)
-			rep := reportFromQuery(st, r)
-			rep.Retry = nil
-			out[i], errs[i] = listed{WorkflowID: id, report: rep}, err
-		})
-	}
-	wg.Wait()
+	inFlight(len(ids), func(i int) {
+		st, err := queryMember(ctx, c, group, ids[i])
+		out[i], errs[i] = listed{WorkflowID: ids[i], report: memberReport(st, r)}, err
+	})
 	return out, errors.Join(errs...)
 }
 

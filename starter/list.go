@@ -140,25 +140,33 @@ func inspectAll(ctx context.Context, c client.Client, namespace string, runs []r
 	out := make([]listed, len(runs))
 	queries, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
+	inFlight(len(runs), func(i int) {
+		r := runs[i]
+		var rep report
+		if queries.Err() != nil {
+			rep = fallback(ctx, c, namespace, r, notAsked{})
+		} else if st, err := queryStatus(queries, c, namespace, r); err != nil {
+			rep = fallback(ctx, c, namespace, r, err)
+		} else {
+			rep = reportFromQuery(st, r)
+		}
+		out[i] = listed{WorkflowID: r.id(), report: rep}
+	})
+	return out
+}
+
+// inFlight calls f for 0 to n-1, listInFlight at a time, and returns once all have returned.
+func inFlight(n int, f func(i int)) {
 	slots := make(chan struct{}, listInFlight)
 	var wg sync.WaitGroup
-	for i, r := range runs {
+	for i := range n {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			var rep report
-			if queries.Err() != nil {
-				rep = fallback(ctx, c, namespace, r, notAsked{})
-			} else if st, err := queryStatus(queries, c, namespace, r); err != nil {
-				rep = fallback(ctx, c, namespace, r, err)
-			} else {
-				rep = reportFromQuery(st, r)
-			}
-			out[i] = listed{WorkflowID: r.id(), report: rep}
+			f(i)
 		})
 	}
 	wg.Wait()
-	return out
 }
 
 // listText prints one line per source, then, for each source that did not answer, why.

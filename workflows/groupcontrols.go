@@ -42,10 +42,7 @@ func (g *group) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryConfig, config); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
-	updates := []struct {
-		name              string
-		handler, validate any
-	}{
+	return setUpdateHandlers(ctx, []updateHandler{
 		{UpdateJoin, g.join, g.validateJoin},
 		{UpdatePause,
 			func(ctx workflow.Context, id string, r PauseRequest) (Status, error) {
@@ -83,14 +80,7 @@ func (g *group) register(ctx workflow.Context) error {
 			func(ctx workflow.Context, id string, r BackfillRequest) error {
 				return g.check(id, func(s *source) error { return s.validateBackfill(ctx, r) })
 			}},
-	}
-	for _, u := range updates {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
-			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
-			return fmt.Errorf("set update handler %s: %w", u.name, err)
-		}
-	}
-	return nil
+	})
 }
 
 // check refuses a control of a member that the group does not run, and otherwise returns what

@@ -62,10 +62,7 @@ func (s *source) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (Status, error) { return s.status(), nil }); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
-	updates := []struct {
-		name              string
-		handler, validate any
-	}{
+	updates := []updateHandler{
 		{UpdatePause, s.pause, func(workflow.Context, PauseRequest) error { return s.refuseIfStopping() }},
 		{UpdateResume, s.resume, func(workflow.Context) error { return nil }},
 		{UpdateConfig, s.update, s.validateUpdate},
@@ -81,6 +78,16 @@ func (s *source) register(ctx workflow.Context) error {
 			s.applySignal(ctx, p)
 		}
 	})
+	return setUpdateHandlers(ctx, updates)
+}
+
+// updateHandler is an update's handler and validator.
+type updateHandler struct {
+	name              string
+	handler, validate any
+}
+
+func setUpdateHandlers(ctx workflow.Context, updates []updateHandler) error {
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
 			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

@@ -55,8 +55,9 @@ func printReport(w io.Writer, rep report) {
 	}
 	if r := rep.Retention; r != nil && len(r.SamplesMiB) > 0 {
 		fmt.Fprintf(w, "retention %s, %d sources at 1s, runs of %d ticks: file %.1f MiB at the first tick, %.1f MiB after %d minutes; "+
-			"growth %.1f MiB/h in the first quarter hour, %.1f MiB/h in the last\n", r.Retention, r.Sources, r.ContinueAsNewAfter,
-			r.SamplesMiB[0], r.SamplesMiB[len(r.SamplesMiB)-1], len(r.SamplesMiB)-1, r.FirstMiBPerHour, r.LastMiBPerHour)
+			"growth %.1f MiB/h in the first quarter hour, %.1f MiB/h in the last; %d pages, %d free; %d runs held\n", r.Retention, r.Sources,
+			r.ContinueAsNewAfter, r.SamplesMiB[0], r.SamplesMiB[len(r.SamplesMiB)-1], len(r.SamplesMiB)-1, r.FirstMiBPerHour, r.LastMiBPerHour,
+			r.Pages, r.FreePages, r.Executions)
 	}
 	for _, f := range rep.Fleet {
 		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+

@@ -7,12 +7,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
+	_ "modernc.org/sqlite" // to read the devserver's file
 
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -34,6 +36,12 @@ type retentionResult struct {
 	// FirstMiBPerHour and LastMiBPerHour are its growth over the first and the last quarter hour.
 	FirstMiBPerHour float64 `json:"firstMiBPerHour"`
 	LastMiBPerHour  float64 `json:"lastMiBPerHour"`
+	// Pages and FreePages are the file's pages at the end and those free for SQLite to reuse
+	// (the devserver keeps auto_vacuum off: the file does not shrink); Executions are the runs
+	// the database holds, open and closed.
+	Pages      int64 `json:"pages"`
+	FreePages  int64 `json:"freePages"`
+	Executions int64 `json:"executions"`
 }
 
 func (o *options) addRetentionFlags(fs *pflag.FlagSet) {
@@ -83,10 +91,33 @@ func (o *options) retention(ctx context.Context, rec *recorder) (retentionResult
 			progress("retention: minute %d, file %.1f MiB", n-1, r.SamplesMiB[n-1])
 		}
 	}
+	if err := dbStats(db, &r); err != nil {
+		return r, err
+	}
 	const quarter = 15 // samples a minute apart
 	if n := len(r.SamplesMiB); n > quarter {
 		r.FirstMiBPerHour = (r.SamplesMiB[quarter] - r.SamplesMiB[0]) * 60 / quarter
 		r.LastMiBPerHour = (r.SamplesMiB[n-1] - r.SamplesMiB[n-1-quarter]) * 60 / quarter
 	}
 	return r, nil
+}
+
+// dbStats reads the page counts and the runs of the devserver's file, read-only while it runs.
+func dbStats(path string, r *retentionResult) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	for _, q := range []struct {
+		query string
+		into  *int64
+	}{
+		{"PRAGMA page_count", &r.Pages}, {"PRAGMA freelist_count", &r.FreePages}, {"SELECT count(*) FROM executions", &r.Executions},
+	} {
+		if err := db.QueryRow(q.query).Scan(q.into); err != nil {
+			return fmt.Errorf("%s on %s: %w", q.query, path, err)
+		}
+	}
+	return nil
 }

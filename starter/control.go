@@ -53,6 +53,9 @@ func (ctl control) command(r *root) *cobra.Command {
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			}, &st)
 			if err != nil {
+				if run, derr := describeRun(cmd.Context(), c, id, ""); group == "" && derr == nil && isGroup(run) {
+					return groupError(ctl.update, id)
+				}
 				return fmt.Errorf("%s source %q%s: %s", ctl.update, id, inGroup(group), oneLine(err))
 			}
 			fmt.Fprintln(r.stdout, ctl.says(id, st))

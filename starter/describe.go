@@ -26,8 +26,11 @@ func newDescribeCommand(r *root) *cobra.Command {
 				return describeMember(ctx, c, group, id)
 			}
 			run, err := describeRun(ctx, c, id, "")
-			if err != nil {
+			switch {
+			case err != nil:
 				return report{}, err
+			case isGroup(run):
+				return report{}, groupError("describe", id)
 			}
 			return inspect(ctx, c, r.conn.Namespace, run), nil
 		}, describeText),

@@ -8,15 +8,50 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/hello-cron/cronsource/workflows"
 )
+
+// groupType is the workflow type of a group: workflows.CronGroup, as workers register it.
+const groupType = "CronGroup"
+
+// groupsQuery finds the running groups.
+const groupsQuery = "WorkflowType = '" + groupType + "' AND ExecutionStatus = 'Running'"
+
+// isGroup: run r is a group's, which the commands of a source of its own do not address.
+func isGroup(r run) bool { return r.info.GetType().GetName() == groupType }
+
+// groupError says that id, given as a source's --workflow-id to the command what, is a group.
+func groupError(what, id string) error {
+	return fmt.Errorf("%s source %q: it is a group of sources: give --group %s and the source's --workflow-id (list --group %s lists them)",
+		what, id, id, id)
+}
+
+// noteGroups tells out which groups run, if any: list without --group shows only the sources of
+// their own.
+func noteGroups(ctx context.Context, c client.Client, out io.Writer) {
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: groupsQuery, PageSize: 5})
+	if err != nil || len(resp.GetExecutions()) == 0 {
+		return
+	}
+	var ids []string
+	for _, e := range resp.GetExecutions() {
+		ids = append(ids, e.GetExecution().GetWorkflowId())
+	}
+	more := ""
+	if len(resp.GetNextPageToken()) > 0 {
+		more = " and more"
+	}
+	fmt.Fprintf(out, "list: groups of sources run too (%s%s): list --group <id> lists a group's sources\n", strings.Join(ids, ", "), more)
+}
 
 // addGroupFlag adds --group, the workflow id of the group that holds the source.
 func addGroupFlag(fs *pflag.FlagSet, group *string) {

@@ -53,6 +53,12 @@ func TestStarterControlsAGroupMember(t *testing.T) {
 			wantErr: `describe source "nogroup": `},
 		{name: "list a group with a filter", args: []string{"list", "--group", "fleet", "--paused"}, wantErr: `invalid --group "fleet": `},
 		{name: "a blank group", args: []string{"pause", "--group", " ", "--workflow-id", "a"}, wantErr: `invalid --group " ": `},
+		{name: "describe the group as a source", args: []string{"describe", "--workflow-id", "fleet"},
+			wantErr: `describe source "fleet": it is a group of sources: give --group fleet and the source's --workflow-id`},
+		{name: "pause the group as a source", args: []string{"pause", "--workflow-id", "fleet"},
+			wantErr: `pause source "fleet": it is a group of sources: give --group fleet`},
+		{name: "list says which groups run", args: []string{"list"}, want: `^WORKFLOW ID [^\n]*\n$`,
+			wantStderr: `^list: groups of sources run too \(fleet\): list --group <id> lists a group's sources\n$`, eventually: true},
 		{name: "apply a file of members", args: []string{"apply", "-f", file}, check: linesMatch(
 			`^source "a" in group "fleet": updated interval 200ms -> 300ms$`,
 			`^started source "c" in group "fleet" every 1s$`,

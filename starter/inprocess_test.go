@@ -81,19 +81,24 @@ type step struct {
 	// eventually runs the command again, for up to 10 s, until its output matches want:
 	// list reads the visibility store, which the server updates a moment after the change.
 	eventually bool
+	// wantStderr is a regexp that what the command logs must match; "": it logs nothing.
+	wantStderr string
 }
 
 // run runs a step's command, if it has one, and its checks.
 func (env *testEnv) run(t *testing.T, st step) {
 	t.Helper()
-	out := ""
+	out, logged := "", ""
 	if st.args != nil {
 		var err error
-		out, err = env.starter(t, st.args...)
+		out, logged, err = env.starter(t, st.args...)
 		for deadline := time.Now().Add(10 * time.Second); st.eventually && err == nil &&
 			!regexp.MustCompile(st.want).MatchString(out) && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
-			out, err = env.starter(t, st.args...)
+			out, logged, err = env.starter(t, st.args...)
+		}
+		if st.wantStderr == "" && logged != "" || !regexp.MustCompile(st.wantStderr).MatchString(logged) {
+			t.Errorf("starter %v logged %q, want a match of %q", st.args, logged, st.wantStderr)
 		}
 		switch {
 		case st.wantErr == "" && err != nil:
@@ -138,19 +143,17 @@ func startTemporalAndWorker(t *testing.T) *testEnv {
 	return env
 }
 
-// starter runs the starter command with args against env, and returns what it printed.
-func (env *testEnv) starter(t *testing.T, args ...string) (string, error) {
+// starter runs the starter command with args against env, and returns what it printed and what
+// it logged.
+func (env *testEnv) starter(t *testing.T, args ...string) (stdout, stderr string, _ error) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := newRootCommand(func(string) (string, bool) { return "", false }, &stdout, &stderr)
+	var out, logged bytes.Buffer
+	cmd := newRootCommand(func(string) (string, bool) { return "", false }, &out, &logged)
 	cmd.SetArgs(append(slices.Clone(args), "--address", env.addr, "--task-queue", env.taskQueue, "--connect-timeout", "10s"))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	err := cmd.ExecuteContext(ctx)
-	if stderr.Len() != 0 {
-		t.Errorf("starter %v logged:\n%s", args, stderr.String())
-	}
-	return stdout.String(), err
+	return out.String(), logged.String(), err
 }
 
 // completes waits up to 10 s for the source's workflow to complete.

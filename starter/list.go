@@ -75,6 +75,7 @@ func newListCommand(r *root) *cobra.Command {
 			if more {
 				fmt.Fprintf(r.stderr, "list: the first %d sources; more match: narrow with --prefix or raise --limit\n", limit)
 			}
+			noteGroups(ctx, c, r.stderr)
 			sources := inspectAll(ctx, c, r.conn.Namespace, runs)
 			if paused {
 				// The query may have found running sources too: without the search

@@ -104,14 +104,14 @@ func TestSpreadSpec(t *testing.T) {
 }
 
 func TestCheckRetention(t *testing.T) {
-	ok := options{only: []string{"retention"}, retentionSources: 20, retentionFor: 80 * time.Minute}
+	ok := options{only: []string{"retention"}, retentionSources: 20, retentionFor: 110 * time.Minute}
 	tests := []struct {
 		change func(*options)
 		want   string
 	}{
 		{func(*options) {}, ""},
 		{func(o *options) { o.retentionSources = 0 }, "invalid --retention-sources 0"},
-		{func(o *options) { o.retentionFor = time.Hour }, "invalid --retention-for 1h0m0s: must be at least 1h15m0s"},
+		{func(o *options) { o.retentionFor = 100 * time.Minute }, "invalid --retention-for 1h40m0s: must be at least 1h45m0s"},
 		{func(o *options) { o.retentionFor, o.only = time.Hour, []string{"fleet"} }, ""}, // not asked for
 	}
 	for _, tt := range tests {

@@ -2,8 +2,9 @@ package main
 
 // The retention scenario (issue 19): the database file under a steady load of sources whose runs
 // close often, on the devserver's shortest retention. Temporal deletes a closed run once the
-// retention has passed, and SQLite reuses the pages it frees, so the file must stop growing about
-// a retention after the first runs closed.
+// retention has passed, at a random time within retentionJitter after it, and SQLite reuses the
+// pages it frees, so the file must stop growing once the retention and the jitter have passed
+// since the first runs closed.
 
 import (
 	"context"
@@ -24,6 +25,9 @@ import (
 const (
 	retentionRunTicks = 20
 	retentionPeriod   = time.Hour
+	// retentionJitter is the server's history.retentionTimerJitterDuration, which the devserver
+	// leaves at Temporal's default.
+	retentionJitter = 30 * time.Minute
 )
 
 // retentionResult is the file's size each minute of the retention scenario.
@@ -46,7 +50,8 @@ type retentionResult struct {
 
 func (o *options) addRetentionFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.retentionSources, "retention-sources", 20, "sources at 1 s of the retention scenario")
-	fs.DurationVar(&o.retentionFor, "retention-for", 80*time.Minute, "how long the retention scenario runs: more than the retention, 1h")
+	fs.DurationVar(&o.retentionFor, "retention-for", 110*time.Minute,
+		"how long the retention scenario runs: at least the retention (1h), the server's jitter of deletions (30m) and a quarter hour")
 }
 
 // checkRetention refuses a retention scenario, if asked for, too short to see the first deletions.
@@ -56,8 +61,9 @@ func (o *options) checkRetention() error {
 		return nil
 	case o.retentionSources < 1:
 		return fmt.Errorf("invalid --retention-sources %d: must be at least 1", o.retentionSources)
-	case o.retentionFor < retentionPeriod+15*time.Minute:
-		return fmt.Errorf("invalid --retention-for %v: must be at least %v, the retention and a quarter hour", o.retentionFor, retentionPeriod+15*time.Minute)
+	case o.retentionFor < retentionPeriod+retentionJitter+15*time.Minute:
+		return fmt.Errorf("invalid --retention-for %v: must be at least %v, the retention, the jitter of deletions and a quarter hour",
+			o.retentionFor, retentionPeriod+retentionJitter+15*time.Minute)
 	}
 	return nil
 }

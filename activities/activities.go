@@ -33,6 +33,7 @@ type Activities struct {
 	tracer      trace.Tracer
 	policy      sinkpkg.Policy      // the sinks allowed; its Home is defaultSink
 	credentials sinkpkg.Credentials // the sink credentials that sources name
+	batchBudget time.Duration       // contract.BatchBudget, shorter in tests
 }
 
 // *Activities is what the workflow calls: contract.Activities.
@@ -43,7 +44,7 @@ var _ contract.Activities = (*Activities)(nil)
 // extensions.
 func New(client *http.Client, defaultSink string, overrides map[string]string, opts ...Option) *Activities {
 	a := &Activities{client: client, defaultSink: defaultSink, overrides: overrides,
-		tracer: noop.NewTracerProvider().Tracer(tracerName)}
+		tracer: noop.NewTracerProvider().Tracer(tracerName), batchBudget: contract.BatchBudget}
 	for _, opt := range opts {
 		opt(a)
 	}

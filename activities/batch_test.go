@@ -88,3 +88,78 @@ func TestDeliverBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliverBatchGivesUpOnAStalledSink sends a batch in which one tick's sink never answers
+// while the test runs. The batch must still answer, within its budget: the others delivered,
+// the stalled one failed with the retryable ErrSlowInBatch (with the retry delay of its
+// delivery policy), whether the budget or an HTTP timeout as long ended its request. The
+// stalled handler is released only after the batch returned, so a batch that waited for it
+// would never return.
+func TestDeliverBatchGivesUpOnAStalledSink(t *testing.T) {
+	const budget = 300 * time.Millisecond
+	tests := []struct {
+		name        string
+		httpTimeout time.Duration
+	}{
+		{"the budget ends the request", 0},
+		{"the HTTP timeout ends it, as long as the budget", budget},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			release := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Ce-Sequence") == FormatSequence(2) {
+					select {
+					case <-release:
+					case <-r.Context().Done():
+					}
+					return
+				}
+				w.WriteHeader(http.StatusAccepted)
+			}))
+			defer srv.Close()
+			defer close(release)
+			ticks := make([]contract.Tick, 3)
+			for i := range ticks {
+				ticks[i] = tick()
+				ticks[i].Sequence = int64(i + 1)
+				ticks[i].ID = fmt.Sprintf("run-1-%d", i+1)
+				ticks[i].Delivery = &contract.Delivery{Backoff: contract.Linear, Delay: 3 * time.Second}
+			}
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestActivityEnvironment()
+			client := srv.Client()
+			client.Timeout = tt.httpTimeout
+			a := New(client, srv.URL, nil)
+			a.batchBudget = budget
+			env.RegisterActivity(a)
+			v, err := env.ExecuteActivity(a.DeliverBatch, ticks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []contract.BatchOutcome
+			if err := v.Get(&got); err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range []string{"", contract.ErrSlowInBatch, ""} {
+				err := got[i].Err()
+				if want == "" {
+					if err != nil || got[i].Receipt.StatusCode != http.StatusAccepted {
+						t.Errorf("tick %d: receipt %+v, err %v; want delivered", i+1, got[i].Receipt, err)
+					}
+					continue
+				}
+				var appErr *temporal.ApplicationError
+				if !errors.As(err, &appErr) || appErr.Type() != want || appErr.NonRetryable() {
+					t.Fatalf("tick %d: err = %v, want a retryable %s", i+1, err, want)
+				}
+				if !contract.IsSlowInBatch(err) || contract.IsRejected(err) {
+					t.Errorf("tick %d: IsSlowInBatch %v, IsRejected %v", i+1, contract.IsSlowInBatch(err), contract.IsRejected(err))
+				}
+				if d := appErr.NextRetryDelay(); d != 3*time.Second {
+					t.Errorf("tick %d: retry delay %v, want the policy's 3s", i+1, d)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -23,7 +24,8 @@ const faultInterval = time.Second
 // shared devserver unless the scenario brings its own.
 type faultRun struct {
 	t       *testing.T
-	name    string // workflow id and task queue
+	name    string // workflow id (the source's id in its group) and task queue
+	group   string // the group's workflow id, for a source in a group; "" for one of its own
 	addr    string // Temporal frontend
 	sink    *faultSink
 	workers []*exec.Cmd
@@ -50,8 +52,34 @@ func (r *faultRun) startWorker() *exec.Cmd {
 
 // start runs `starter start` for this source.
 func (r *faultRun) start() (string, bool) {
-	return starter(r.addr, append([]string{"start", "--task-queue", r.name, "--workflow-id", r.name,
-		"--interval", faultInterval.String()}, r.startArgs...)...)
+	return starter(r.addr, slices.Concat([]string{"start", "--task-queue", r.name, "--workflow-id", r.name,
+		"--interval", faultInterval.String()}, r.groupArgs(), r.startArgs)...)
+}
+
+// workflowID is the workflow that Temporal's operations address: the source's, or its group's.
+func (r *faultRun) workflowID() string { return cmp.Or(r.group, r.name) }
+
+// groupArgs are the starter's flags that name the source's group, if it has one.
+func (r *faultRun) groupArgs() []string {
+	if r.group == "" {
+		return nil
+	}
+	return []string{"--group", r.group}
+}
+
+// describe is `starter describe` of this source, with args.
+func (r *faultRun) describe(args ...string) report {
+	r.t.Helper()
+	return describe(r.t, r.addr, r.name, append(r.groupArgs(), args...)...)
+}
+
+// history is the name under which a check records the history of a source's workflow: for a
+// source in a group, its group's.
+func (r *faultRun) history(name string) string {
+	if r.group == "" || name == "" {
+		return name
+	}
+	return "group-v1-" + strings.TrimPrefix(name, "source-v5-")
 }
 
 // killWorker kill -9s the oldest running worker; stopWorker stops it with SIGTERM.
@@ -89,6 +117,9 @@ type faultScenario struct {
 	// check looks at the running source and the arrivals so far for what only this scenario
 	// promises.
 	check func(t *testing.T, r *faultRun, arrivals []arrival)
+	// inGroup: the scenario runs a second time, on a source that is a group's only member.
+	inGroup bool
+	group   bool // this run is that second one
 }
 
 func killWorkerBetweenDeliveries(restartAfter time.Duration) func(r *faultRun) time.Time {
@@ -141,7 +172,7 @@ func faultScenarios() []faultScenario {
 			fault: killWorkerBetweenDeliveries(time.Second)},
 		{name: "worker kill -9 between deliveries, restart after 15s", workers: 1,
 			fault: killWorkerBetweenDeliveries(15 * time.Second)},
-		{name: "worker kill -9 during a slow delivery, restart after 1s", workers: 1, redelivery: yes(),
+		{name: "worker kill -9 during a slow delivery, restart after 1s", workers: 1, redelivery: yes(), inGroup: true,
 			fault: killWorkerDuringSlowDelivery(time.Second)},
 		{name: "worker kill -9 during a slow delivery, restart after 15s", workers: 1, redelivery: yes(),
 			fault: killWorkerDuringSlowDelivery(15 * time.Second)},
@@ -151,20 +182,20 @@ func faultScenarios() []faultScenario {
 				r.startWorker()
 				return time.Now()
 			}},
-		{name: "worker SIGTERM during a slow delivery, then a new worker", workers: 1, redelivery: no(),
+		{name: "worker SIGTERM during a slow delivery, then a new worker", workers: 1, redelivery: no(), inGroup: true,
 			fault: func(r *faultRun) time.Time {
 				slowTick(r, 2*time.Second)
 				r.stopWorker() // finishes the delivery first
 				r.startWorker()
 				return time.Now()
 			}},
-		{name: "devserver kill -9, restart on the same file", workers: 1, ownDev: true,
+		{name: "devserver kill -9, restart on the same file", workers: 1, ownDev: true, inGroup: true,
 			fault: func(r *faultRun) time.Time {
 				kill9(r.t, r.dev)
 				r.dev = r.restartDev()
 				return time.Now()
 			}},
-		{name: "sink answers 503 for 20s", workers: 1,
+		{name: "sink answers 503 for 20s", workers: 1, inGroup: true,
 			fault: sinkAnswers(answer{status: http.StatusServiceUnavailable}, 20*time.Second)},
 		{name: "sink refuses connections for 20s", workers: 1,
 			fault: func(r *faultRun) time.Time {
@@ -179,7 +210,7 @@ func faultScenarios() []faultScenario {
 		{name: "sink answers 429 with Retry-After: 2 for 6s", workers: 1,
 			fault: sinkAnswers(answer{status: http.StatusTooManyRequests, retryAfter: "2"}, 6*time.Second),
 			check: retriesWaitedAtLeast(2 * time.Second)},
-		{name: "sink rejects tick 5 with 400", workers: 1, rejectOnPurpose: []int{5},
+		{name: "sink rejects tick 5 with 400", workers: 1, rejectOnPurpose: []int{5}, inGroup: true,
 			fault: func(r *faultRun) time.Time {
 				r.sink.setAnswer(func(a arrival) answer {
 					if a.seq == 5 {
@@ -190,7 +221,7 @@ func faultScenarios() []faultScenario {
 				return time.Now()
 			},
 			check: describedRejected(1)},
-		{name: "two workers, one kill -9; three starts at once", workers: 2,
+		{name: "two workers, one kill -9; three starts at once", workers: 2, inGroup: true,
 			fault: func(r *faultRun) time.Time {
 				r.killWorker()
 				return time.Now()
@@ -228,7 +259,7 @@ func retriesWaitedAtLeast(d time.Duration) func(*testing.T, *faultRun, []arrival
 // describedRejected checks the source's own count of rejected ticks.
 func describedRejected(want int64) func(*testing.T, *faultRun, []arrival) {
 	return func(t *testing.T, r *faultRun, _ []arrival) {
-		if st := describe(t, r.addr, r.name, "--task-queue", r.name); st.Rejected != want {
+		if st := r.describe("--task-queue", r.name); st.Rejected != want {
 			t.Errorf("describe says %d ticks rejected, want %d", st.Rejected, want)
 		}
 	}
@@ -258,11 +289,21 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
-	for i, sc := range allFaultScenarios() {
+	scenarios := allFaultScenarios()
+	for _, sc := range allFaultScenarios() {
+		if sc.inGroup {
+			sc.name, sc.group = "in a group, "+sc.name, true
+			scenarios = append(scenarios, sc)
+		}
+	}
+	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			r := &faultRun{t: t, name: fmt.Sprintf("faults-%02d", i), addr: shared, sink: newFaultSink(t), workerArgs: sc.workerFl,
 				startArgs: sc.startArgs}
+			if sc.group {
+				r.group = r.name + "-group"
+			}
 			if sc.ownDev {
 				devPort := freePort(t)
 				r.addr = fmt.Sprintf("127.0.0.1:%d", devPort)
@@ -353,8 +394,8 @@ func terminate(t *testing.T, r *faultRun) {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := c.TerminateWorkflow(ctx, r.name, "", "fault scenario done"); err != nil {
-		t.Fatalf("terminate %s: %v", r.name, err)
+	if err := c.TerminateWorkflow(ctx, r.workflowID(), "", "fault scenario done"); err != nil {
+		t.Fatalf("terminate %s: %v", r.workflowID(), err)
 	}
 }
 

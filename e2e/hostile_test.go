@@ -117,13 +117,13 @@ func resetting(after, n int) func(r *faultRun) time.Time {
 		})
 		resp, err := c.ResetWorkflowExecution(ctx, &workflowservice.ResetWorkflowExecutionRequest{
 			Namespace:                 "default",
-			WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: r.name, RunId: run},
+			WorkflowExecution:         &commonpb.WorkflowExecution{WorkflowId: r.workflowID(), RunId: run},
 			Reason:                    "fault scenario",
 			WorkflowTaskFinishEventId: completed[i],
 			RequestId:                 newRequestID(),
 		})
 		if err != nil {
-			r.t.Fatalf("reset %s to event %d of %v: %v", r.name, completed[i], completed, err)
+			r.t.Fatalf("reset %s to event %d of %v: %v", r.workflowID(), completed[i], completed, err)
 		}
 		r.t.Logf("reset run %s to event %d: new run %s", run, completed[i], resp.GetRunId())
 		return time.Now()
@@ -132,13 +132,13 @@ func resetting(after, n int) func(r *faultRun) time.Time {
 
 // currentRun is the source's current run and the event ids of its completed workflow tasks.
 func currentRun(ctx context.Context, r *faultRun, c client.Client) (string, []int64) {
-	desc, err := c.DescribeWorkflowExecution(ctx, r.name, "")
+	desc, err := c.DescribeWorkflowExecution(ctx, r.workflowID(), "")
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	run := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	var completed []int64
-	it := c.GetWorkflowHistory(ctx, r.name, run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := c.GetWorkflowHistory(ctx, r.workflowID(), run, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
@@ -163,7 +163,7 @@ func newRequestID() string {
 func resentWithTheirIDs(history string) func(*testing.T, *faultRun, []arrival) {
 	return func(t *testing.T, r *faultRun, arrivals []arrival) {
 		if history != "" {
-			recordHistory(t, r.addr, r.name, history)
+			recordHistory(t, r.addr, r.workflowID(), r.history(history))
 		}
 		checkResent(t, arrivals)
 	}
@@ -211,18 +211,18 @@ func hostileScenarios() []faultScenario {
 					t.Error("no POST was redirected: the fault did nothing")
 				}
 			}},
-		faultScenario{name: "reset to an early workflow task of the first run", workers: 1, redelivery: yes(),
+		faultScenario{name: "reset to an early workflow task of the first run", workers: 1, redelivery: yes(), inGroup: true,
 			fault: resetting(4, 2), check: resentWithTheirIDs("source-v5-reset-in-first-run")},
 		faultScenario{name: "reset to the last workflow task of the first run", workers: 1,
 			fault: resetting(4, -1)},
 		faultScenario{name: "reset after a continue-as-new", workers: 1, redelivery: yes(),
 			startArgs: []string{"--continue-as-new-after", "3"},
 			fault:     resetting(5, 0), check: resentWithTheirIDs("")}, // the run has continued as new since
-		faultScenario{name: "terminated, seen by describe", workers: 1, ends: true,
+		faultScenario{name: "terminated, seen by describe", workers: 1, ends: true, inGroup: true,
 			fault: closing("terminated"), check: describedClosed("terminated")},
-		faultScenario{name: "cancelled, seen by describe", workers: 1, ends: true,
+		faultScenario{name: "cancelled, seen by describe", workers: 1, ends: true, inGroup: true,
 			fault: closing("canceled"), check: describedClosed("canceled")},
-		faultScenario{name: "stop --grace 3s on a sink that answers 500", workers: 1, ends: true, abandonOnPurpose: 1,
+		faultScenario{name: "stop --grace 3s on a sink that answers 500", workers: 1, ends: true, abandonOnPurpose: 1, inGroup: true,
 			fault: stoppingOnAFailingSink, check: describedStopped},
 	)
 }

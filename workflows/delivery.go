@@ -110,8 +110,12 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 			return receipt, exhausted, errUndeliverable{reason: fmt.Sprintf("undeliverable: older than its --max-age %v before an attempt", policy.MaxAge)}
 		}
 	}
-	if s.firstAttemptLocal(ctx) {
+	if s.firstAttemptApart(ctx) {
+		alone, start := s.alone, workflow.Now(ctx)
 		ended, err = s.await(ctx, s.firstAttempt(ctx, tick), &receipt)
+		if ended == answered && s.group != nil {
+			s.judgeSink(ctx, alone, workflow.Now(ctx).Sub(start), err)
+		}
 		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err
 		}
@@ -150,14 +154,16 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 	return receipt, ended, err
 }
 
-// firstAttemptLocal: the tick's first attempt may be a local activity, which the worker runs
-// before the workflow task that decided it is recorded. Not in a task that handled an update
+// firstAttemptApart: the tick's first attempt may be made apart from the retries, as a local
+// activity, which the worker runs before the workflow task that decided it is recorded (or, for
+// a group's member whose sink is too slow for a batch, a regular activity of one attempt).
+// Not in a task that handled an update
 // (in runs with hardenedChange): an update reaches the worker in a workflow task that the
 // server may drop, when an event such as a timer's came in meanwhile, and the task that
 // replaces it sees that event first and may give the tick's sequence number to another tick;
 // the first attempt had then sent an id with the wrong event. A regular activity runs only once
 // the decision is recorded.
-func (s *source) firstAttemptLocal(ctx workflow.Context) bool {
+func (s *source) firstAttemptApart(ctx workflow.Context) bool {
 	updatedAt := s.updatedAt
 	if s.group != nil {
 		updatedAt = s.group.updatedAt // an update of any member
@@ -166,9 +172,12 @@ func (s *source) firstAttemptLocal(ctx workflow.Context) bool {
 }
 
 // firstAttempt starts a tick's first attempt, a local activity: the source's own, or its
-// group's batch of the ticks due at the same time.
+// group's batch of the ticks due at the same time; for a member sent alone, a regular activity.
 func (s *source) firstAttempt(ctx workflow.Context, tick contract.Tick) workflow.Future {
-	if s.group != nil {
+	switch {
+	case s.group != nil && s.alone:
+		return s.group.batches.alone(ctx, tick)
+	case s.group != nil:
 		return s.group.batches.add(ctx, tick)
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, LocalDeliveryOptions())
@@ -177,10 +186,14 @@ func (s *source) firstAttempt(ctx workflow.Context, tick contract.Tick) workflow
 
 // interrupted: a delivery stops retrying and the tick is sent again later, since the sink
 // changed, the source was paused, or its group is continuing as new.
-func (s *source) interrupted() bool { return s.redirect || s.draining() }
+func (s *source) interrupted() bool { return s.redirect || (s.group != nil && s.group.draining) }
 
-// draining: the source's group is continuing as new, so the source stops at its next turn.
-func (s *source) draining() bool { return s.group != nil && s.group.draining }
+// draining: the source's group is continuing as new, so the source stops at its next turn. A
+// member sent alone stops as soon as the group is due to, so that it starts no attempt that the
+// group would wait for.
+func (s *source) draining() bool {
+	return s.group != nil && (s.group.draining || s.alone && s.group.closing)
+}
 
 // awaitFor waits until done holds or d has passed: on a timer of the source's own, or on its
 // group's clock.

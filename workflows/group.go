@@ -15,6 +15,8 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/hello-cron/cronsource/activities/contract"
 )
 
 // MaxGroupMembers bounds a group's members: its continue-as-new input carries all of their
@@ -82,6 +84,8 @@ type Member struct {
 	ID     string
 	Config Config
 	State  State
+	// Alone: the member's sink was too slow for a batch, so it sends its ticks alone.
+	Alone bool `json:",omitempty"`
 }
 
 // JoinRequest adds the source ID, with its configuration, to a group. Paused starts it paused,
@@ -115,7 +119,9 @@ func CronGroup(ctx workflow.Context, in GroupInput) error {
 	if err != nil || g.failed != nil {
 		return errors.Join(err, g.failed)
 	}
-	// Let the batches under way finish, then stop every member at its next turn.
+	// Let the first attempts under way finish (a member sent alone starts no other), then stop
+	// every member at its next turn.
+	g.closing = true
 	if err := workflow.Await(ctx, func() bool { return g.batches.inFlight == 0 }); err != nil {
 		return err
 	}
@@ -134,10 +140,11 @@ type group struct {
 	order   []string // the members' ids, in the order they joined
 	clock   *clock
 	batches *batches
-	// draining: the group is continuing as new; each member stops at its next turn.
-	draining bool
+	// closing: the group is due to continue as new, once the first attempts under way are
+	// answered; draining: it is continuing as new, and each member stops at its next turn.
+	closing, draining bool
 	// updatedAt is the time of the last workflow task that handled an update of any member: see
-	// source.firstAttemptLocal.
+	// source.firstAttemptApart.
 	updatedAt time.Time
 	joined    int64
 	firstRun  string // the group's first run id: its members' instance ids start with it
@@ -168,7 +175,7 @@ func (g *group) start(ctx workflow.Context, m Member) error {
 		m.State.InstanceID = fmt.Sprintf("%s-m%d", g.firstRun, g.joined)
 	}
 	s, err := initSource(ctx, &source{cfg: m.Config.withDefaults(), state: m.State, workflowID: m.ID,
-		logger: log.With(workflow.GetLogger(ctx), "source", m.ID), loadZone: machineZones, group: g})
+		logger: log.With(workflow.GetLogger(ctx), "source", m.ID), loadZone: machineZones, group: g, alone: m.Alone})
 	if err != nil {
 		return fmt.Errorf("member %s: %w", m.ID, err)
 	}
@@ -210,7 +217,7 @@ func (g *group) input() GroupInput {
 	in := GroupInput{Joined: g.joined, ContinueAsNewAfter: g.canAfter}
 	for _, id := range g.order {
 		if s := g.members[id]; !s.finished {
-			in.Members = append(in.Members, Member{ID: id, Config: s.cfg, State: s.state})
+			in.Members = append(in.Members, Member{ID: id, Config: s.cfg, State: s.state, Alone: s.alone})
 		}
 	}
 	return in
@@ -225,4 +232,19 @@ func (g *group) live() int {
 		}
 	}
 	return n
+}
+
+// judgeSink decides whether member s sends its ticks alone, after a first attempt that took
+// took: from the batch they go alone once the sink has not answered within the batch's budget
+// (contract.ErrSlowInBatch), so that it cannot hold the others' batches again; they are batched
+// again once the sink answered one sent alone within half of the budget.
+func (s *source) judgeSink(ctx workflow.Context, sentAlone bool, took time.Duration, err error) {
+	switch {
+	case !sentAlone && contract.IsSlowInBatch(err):
+		s.alone = true
+		s.logger.Warn("the sink did not answer within a batch's budget: the source's ticks go alone", "budget", contract.BatchBudget)
+	case sentAlone && took < contract.BatchBudget/2:
+		s.alone = false
+		s.logger.Info("the sink answered in time again: the source's ticks go in the group's batches", "took", took)
+	}
 }

@@ -29,8 +29,11 @@ type groupHarness struct {
 	mu      sync.Mutex
 	batches int
 	got     []groupSent
-	// fail says whether an attempt at tick fails with a retryable error.
-	fail func(tick contract.Tick, attempt int32) bool
+	// fail, if set, says how an attempt at tick fails: nil for delivered.
+	fail func(tick contract.Tick, attempt int32) error
+	// slow are how long the regular activities take, in turn, on the workflow's clock: the
+	// first len(slow) of them; the others answer at once.
+	slow []time.Duration
 }
 
 type groupSent struct {
@@ -66,15 +69,26 @@ func newGroupHarness() *groupHarness {
 				return contract.Receipt{}, errors.New("a member's first attempt went alone, not in a batch")
 			}
 			return h.answer(t, 0, t.EarlierAttempts+activity.GetInfo(ctx).Attempt)
-		}).Maybe()
+		}).AfterFn(func() time.Duration {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.slow) == 0 {
+			return 0
+		}
+		d := h.slow[0]
+		h.slow = h.slow[1:]
+		return d
+	}).Maybe()
 	return h
 }
 
 // answer records an attempt at t and answers it; h.mu is held.
 func (h *groupHarness) answer(t contract.Tick, batch int, attempt int32) (contract.Receipt, error) {
 	h.got = append(h.got, groupSent{member: t.WorkflowID, tick: t, at: h.env.Now(), batch: batch, attempt: attempt})
-	if h.fail != nil && h.fail(t, attempt) {
-		return contract.Receipt{}, temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
+	if h.fail != nil {
+		if err := h.fail(t, attempt); err != nil {
+			return contract.Receipt{}, err
+		}
 	}
 	return contract.Receipt{StatusCode: 200, Attempt: attempt}, nil
 }
@@ -98,7 +112,7 @@ func (h *groupHarness) run(t *testing.T, in GroupInput) GroupInput {
 func (h *groupHarness) delivered(id string) []string {
 	var out []string
 	for _, g := range h.got {
-		if g.member == id && (h.fail == nil || !h.fail(g.tick, g.attempt)) {
+		if g.member == id && (h.fail == nil || h.fail(g.tick, g.attempt) == nil) {
 			out = append(out, fmt.Sprintf("%d@%v", g.tick.Sequence, g.tick.Time.Sub(t0)))
 		}
 	}
@@ -171,8 +185,11 @@ func TestGroupSendsTheTicksOfAnInstantInOneBatch(t *testing.T) {
 func TestGroupRetriesAMemberAloneAndInOrder(t *testing.T) {
 	h := newGroupHarness()
 	// src-1's first tick fails twice: its first attempt in the batch, then one retry.
-	h.fail = func(tick contract.Tick, attempt int32) bool {
-		return tick.WorkflowID == "src-1" && tick.Sequence == 1 && attempt <= 2
+	h.fail = func(tick contract.Tick, attempt int32) error {
+		if tick.WorkflowID == "src-1" && tick.Sequence == 1 && attempt <= 2 {
+			return temporal.NewApplicationError("sink answered 503", contract.ErrRetryable)
+		}
+		return nil
 	}
 	h.run(t, GroupInput{Members: everyMinute(3), Joined: 3, ContinueAsNewAfter: 3})
 	if got, want := fmt.Sprint(h.delivered("src-1")), "[1@1m0s 2@2m0s 3@3m0s]"; got != want {
@@ -191,6 +208,57 @@ func TestGroupRetriesAMemberAloneAndInOrder(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(retries), "[src-1/1#2 src-1/1#3]"; got != want {
 		t.Errorf("retries %s, want %s", got, want)
+	}
+}
+
+// TestGroupSendsASlowMemberAlone: a member whose sink did not answer within a batch's budget
+// (ErrSlowInBatch) has that tick retried alone and sends its next ticks alone, as regular
+// activities, so that its sink cannot hold the batches of the others again; the group's
+// continue-as-new waits for the tick it is sending and carries that it goes alone; once its
+// sink answers within half the budget, it is back in the batches.
+func TestGroupSendsASlowMemberAlone(t *testing.T) {
+	h := newGroupHarness()
+	h.fail = func(tick contract.Tick, attempt int32) error {
+		if tick.WorkflowID == "src-1" && tick.Sequence == 1 && attempt == 1 {
+			return temporal.NewApplicationError("no answer within the batch's 10s", contract.ErrSlowInBatch)
+		}
+		return nil
+	}
+	// src-1's retry of tick 1 answers at once; its ticks 2 and 3, alone, in 8 s: still too slow.
+	h.slow = []time.Duration{0, s(8), s(8)}
+	next := h.run(t, GroupInput{Members: everyMinute(3), Joined: 3, ContinueAsNewAfter: 3})
+	sent := func(h *groupHarness) map[string][]string {
+		out := map[string][]string{}
+		for _, g := range h.got {
+			how := "batch"
+			if g.batch == 0 {
+				how = "alone"
+			}
+			out[g.member] = append(out[g.member], fmt.Sprintf("%d#%d@%v %s", g.tick.Sequence, g.attempt, g.at.Sub(t0), how))
+		}
+		return out
+	}
+	want := map[string]string{
+		"src-0": "[1#1@1m0s batch 2#1@2m0s batch 3#1@3m0s batch]",
+		// Answered at the times shown: a regular activity's sent 8 s earlier.
+		"src-1": "[1#1@1m0s batch 1#2@1m1s alone 2#1@2m8s alone 3#1@3m8s alone]",
+		"src-2": "[1#1@1m0s batch 2#1@2m0s batch 3#1@3m0s batch]",
+	}
+	got := sent(h)
+	for id, w := range want {
+		if g := fmt.Sprint(got[id]); g != w {
+			t.Errorf("%s sent %s, want %s", id, g, w)
+		}
+	}
+	if len(next.Members) != 3 || !next.Members[1].Alone || next.Members[0].Alone || next.Members[1].State.Sequence != 3 {
+		t.Fatalf("carried %+v; want src-1 alone, at sequence 3", next.Members)
+	}
+
+	h = newGroupHarness()
+	h.slow = []time.Duration{s(1)} // in time again
+	h.run(t, next)
+	if g, w := fmt.Sprint(sent(h)["src-1"]), "[4#1@4m1s alone 5#1@5m0s batch 6#1@6m0s batch]"; g != w {
+		t.Errorf("in the next run, src-1 sent %s, want %s", g, w)
 	}
 }
 

@@ -71,8 +71,27 @@ func (c *clock) run(ctx workflow.Context) {
 // activity, DeliverBatch.
 type batches struct {
 	pending []pendingAttempt
-	// inFlight counts the batches sent and not answered; sent, those sent by this run.
+	// inFlight counts the batches and first attempts sent alone that are not answered; sent,
+	// the batches sent by this run.
 	inFlight, sent int
+}
+
+// alone sends a tick's first attempt by itself, as a regular activity of one attempt, for a
+// member whose sink is too slow for a batch; like a batch, the group's continue-as-new waits
+// for its answer.
+func (b *batches) alone(ctx workflow.Context, tick contract.Tick) workflow.Future {
+	opts := DeliveryOptions()
+	opts.RetryPolicy.MaximumAttempts = 1
+	future := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), contract.DeliverActivity, tick)
+	b.inFlight++
+	answer, set := workflow.NewFuture(ctx)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		var receipt contract.Receipt
+		err := future.Get(ctx, &receipt)
+		b.inFlight--
+		set.Set(receipt, err)
+	})
+	return answer
 }
 
 // pendingAttempt is a tick's first attempt, waiting for its batch: set resolves its future.

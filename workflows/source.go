@@ -155,7 +155,7 @@ type source struct {
 	// ticks this run handled: delivered, rejected or abandoned.
 	ticks int
 	// updatedAt is the time of the last workflow task that handled an update (a task's time,
-	// workflow.Now, is its own): see firstAttemptLocal.
+	// workflow.Now, is its own): see firstAttemptApart.
 	updatedAt time.Time
 	// finished: the run has ended the source, stopped or past its last tick.
 	finished bool
@@ -164,9 +164,11 @@ type source struct {
 	// applied receives SignalApply.
 	applied workflow.ReceiveChannel
 	// group is the group that the source is a member of; nil for a source of its own. parked:
-	// the member stopped for its group's continue-as-new.
+	// the member stopped for its group's continue-as-new. alone: its sink did not answer within
+	// a batch's budget, so it sends its ticks alone until the group's next run.
 	group  *group
 	parked bool
+	alone  bool
 }
 
 func newSource(ctx workflow.Context, in Input) (*source, error) {

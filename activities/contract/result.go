@@ -25,6 +25,10 @@ const (
 	// ErrCredential: the tick names a sink credential that this worker does not have or cannot
 	// read. It is retried: another worker, or this one once the credential is mounted, can send it.
 	ErrCredential = "SinkCredentialUnavailable"
+	// ErrSlowInBatch: the sink did not answer a tick of a group's batch (DeliverBatch) within
+	// BatchBudget, so that the batch could answer its other ticks. The tick is retried alone,
+	// and its source sends its next ticks alone too, until its group continues as new.
+	ErrSlowInBatch = "SinkSlowInBatch"
 )
 
 // Receipt records a delivered tick.
@@ -74,6 +78,12 @@ func RejectionOf(err error) (Rejection, bool) {
 func IsRejected(err error) bool {
 	var appErr *temporal.ApplicationError
 	return errors.As(err, &appErr) && appErr.Type() == ErrRejected
+}
+
+// IsSlowInBatch reports whether err is a tick's ErrSlowInBatch, from DeliverBatch.
+func IsSlowInBatch(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == ErrSlowInBatch
 }
 
 // BatchOutcome is one tick's answer in DeliverBatch's result: the Receipt of a delivered tick, or

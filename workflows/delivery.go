@@ -120,7 +120,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 			return receipt, ended, err
 		}
 		if f := s.state.InFlight; f != nil && f.FirstError == "" {
-			f.FirstError = lastError(err)
+			f.FirstError = clip(lastError(err), maxRecentError)
 		}
 		if why := policy.spentAfterFirst(err, workflow.Now(ctx).Add(RetryDelay(err)), deadline); why != nil {
 			return receipt, exhausted, why

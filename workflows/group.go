@@ -74,7 +74,7 @@ func (in GroupInput) Validate() error {
 			return fmt.Errorf("member %s: %w", m.ID, err)
 		}
 	}
-	return nil
+	return checkSize(in)
 }
 
 // Member is a source in a group: its id, which takes the place of a workflow id (in its status,
@@ -130,8 +130,13 @@ func CronGroup(ctx workflow.Context, in GroupInput) error {
 	if err != nil || g.failed != nil {
 		return errors.Join(err, g.failed)
 	}
-	g.logger.Info("group continuing as new", "members", len(g.order), "batches", g.batches.sent)
-	return workflow.NewContinueAsNewError(ctx, CronGroup, g.input())
+	next := g.input()
+	size := fit(&next)
+	if size > MaxGroupInputBytes { // only if its sources passed what the group refuses
+		g.logger.Error("group's input larger than a group carries, even trimmed", "bytes", size, "most", MaxGroupInputBytes)
+	}
+	g.logger.Info("group continuing as new", "members", len(g.order), "batches", g.batches.sent, "bytes", size)
+	return workflow.NewContinueAsNewError(ctx, CronGroup, next)
 }
 
 // group is one run of a group's workflow.

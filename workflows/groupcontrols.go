@@ -59,12 +59,24 @@ func (g *group) register(ctx workflow.Context) error {
 				return g.members[id].update(ctx, p)
 			},
 			func(ctx workflow.Context, id string, p ConfigPatch) error {
-				return g.check(id, func(s *source) error { return s.validateUpdate(ctx, p) })
+				return g.check(id, func(s *source) error {
+					if err := s.validateUpdate(ctx, p); err != nil {
+						return err
+					}
+					return g.refuseIfFullAfter(id, func(m *Member) { m.Config = p.Apply(m.Config) })
+				})
 			}},
 		{UpdateTrigger,
 			func(ctx workflow.Context, id string) (Status, error) { return g.members[id].trigger(ctx) },
 			func(ctx workflow.Context, id string) error {
-				return g.check(id, func(s *source) error { return s.validateTrigger(ctx) })
+				return g.check(id, func(s *source) error {
+					if err := s.validateTrigger(ctx); err != nil {
+						return err
+					}
+					return g.refuseIfFullAfter(id, func(m *Member) {
+						m.State.Triggers = append(slices.Clone(m.State.Triggers), workflow.Now(ctx))
+					})
+				})
 			}},
 		{UpdateStop,
 			func(ctx workflow.Context, id string, r StopRequest) (Status, error) {
@@ -78,7 +90,14 @@ func (g *group) register(ctx workflow.Context) error {
 				return g.members[id].backfill(ctx, r)
 			},
 			func(ctx workflow.Context, id string, r BackfillRequest) error {
-				return g.check(id, func(s *source) error { return s.validateBackfill(ctx, r) })
+				return g.check(id, func(s *source) error {
+					if err := s.validateBackfill(ctx, r); err != nil {
+						return err
+					}
+					return g.refuseIfFullAfter(id, func(m *Member) {
+						m.State.Backfills = append(slices.Clone(m.State.Backfills), Backfill{From: r.From, To: r.To, Cursor: r.From})
+					})
+				})
 			}},
 	})
 }
@@ -111,7 +130,12 @@ func (g *group) validateJoin(_ workflow.Context, r JoinRequest) error {
 	case r.Config.SearchAttributes:
 		return &FieldError{"search-attributes", true, "a group's member has none of its own"}
 	}
-	return r.Config.Validate()
+	if err := r.Config.Validate(); err != nil {
+		return err
+	}
+	in := g.input()
+	in.Members = append(in.Members, Member{ID: r.ID, Config: r.Config})
+	return refuseIfFull(in)
 }
 
 // join starts a member.

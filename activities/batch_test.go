@@ -46,24 +46,7 @@ func TestDeliverBatch(t *testing.T) {
 		w.WriteHeader(tt.status)
 	}))
 	defer srv.Close()
-	ticks := make([]contract.Tick, len(tests))
-	for i := range ticks {
-		ticks[i] = tick()
-		ticks[i].Sequence = int64(i + 1)
-		ticks[i].ID = fmt.Sprintf("run-1-%d", i+1)
-	}
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestActivityEnvironment()
-	a := New(srv.Client(), srv.URL, nil)
-	env.RegisterActivity(a)
-	v, err := env.ExecuteActivity(a.DeliverBatch, ticks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []contract.BatchOutcome
-	if err := v.Get(&got); err != nil {
-		t.Fatal(err)
-	}
+	got := deliverBatch(t, New(srv.Client(), srv.URL, nil), batchTicks(len(tests)))
 	if len(got) != len(tests) {
 		t.Fatalf("%d outcomes for %d ticks", len(got), len(tests))
 	}
@@ -119,28 +102,15 @@ func TestDeliverBatchGivesUpOnAStalledSink(t *testing.T) {
 			}))
 			defer srv.Close()
 			defer close(release)
-			ticks := make([]contract.Tick, 3)
+			ticks := batchTicks(3)
 			for i := range ticks {
-				ticks[i] = tick()
-				ticks[i].Sequence = int64(i + 1)
-				ticks[i].ID = fmt.Sprintf("run-1-%d", i+1)
 				ticks[i].Delivery = &contract.Delivery{Backoff: contract.Linear, Delay: 3 * time.Second}
 			}
-			var s testsuite.WorkflowTestSuite
-			env := s.NewTestActivityEnvironment()
 			client := srv.Client()
 			client.Timeout = tt.httpTimeout
 			a := New(client, srv.URL, nil)
 			a.batchBudget = budget
-			env.RegisterActivity(a)
-			v, err := env.ExecuteActivity(a.DeliverBatch, ticks)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []contract.BatchOutcome
-			if err := v.Get(&got); err != nil {
-				t.Fatal(err)
-			}
+			got := deliverBatch(t, a, ticks)
 			for i, want := range []string{"", contract.ErrSlowInBatch, ""} {
 				err := got[i].Err()
 				if want == "" {
@@ -162,4 +132,32 @@ func TestDeliverBatchGivesUpOnAStalledSink(t *testing.T) {
 			}
 		})
 	}
+}
+
+// batchTicks are n ticks of one source, sequences 1 to n.
+func batchTicks(n int) []contract.Tick {
+	ticks := make([]contract.Tick, n)
+	for i := range ticks {
+		ticks[i] = tick()
+		ticks[i].Sequence = int64(i + 1)
+		ticks[i].ID = fmt.Sprintf("run-1-%d", i+1)
+	}
+	return ticks
+}
+
+// deliverBatch runs a's DeliverBatch on ticks in the test environment and returns its outcomes.
+func deliverBatch(t *testing.T, a *Activities, ticks []contract.Tick) []contract.BatchOutcome {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.DeliverBatch, ticks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []contract.BatchOutcome
+	if err := v.Get(&got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

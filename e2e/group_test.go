@@ -69,18 +69,7 @@ func TestGroupAcrossKills(t *testing.T) {
 	if info := d.GetWorkflowExecutionInfo(); info.GetExecution().GetRunId() == info.GetFirstRunId() {
 		t.Errorf("the group is still on its first run: it never continued as new")
 	}
-	statuses := map[string]workflows.Status{}
-	for _, id := range []string{"a", "b", "c", "d"} {
-		v, err := c.QueryWorkflow(ctx, "group", "", workflows.QueryStatus, id)
-		var st workflows.Status
-		if err == nil {
-			err = v.Get(&st)
-		}
-		if err != nil {
-			t.Fatalf("status of member %s: %v", id, err)
-		}
-		statuses[id] = st
-	}
+	statuses := memberStatuses(t, c, "a", "b", "c", "d")
 	stopProc(t, worker)
 	stopProc(t, dev)
 
@@ -133,4 +122,22 @@ func mapKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// memberStatuses queries the group for the status of each member in ids.
+func memberStatuses(t *testing.T, c client.Client, ids ...string) map[string]workflows.Status {
+	t.Helper()
+	statuses := map[string]workflows.Status{}
+	for _, id := range ids {
+		v, err := c.QueryWorkflow(context.Background(), "group", "", workflows.QueryStatus, id)
+		var st workflows.Status
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil {
+			t.Fatalf("status of member %s: %v", id, err)
+		}
+		statuses[id] = st
+	}
+	return statuses
 }

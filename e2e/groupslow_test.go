@@ -66,18 +66,7 @@ func TestGroupKeepsASlowSinkApart(t *testing.T) {
 	time.Sleep(time.Until(stallEnd))
 	// The slow source catches up, answered at once, and the group continues as new twice.
 	time.Sleep(40 * time.Second)
-	statuses := map[string]workflows.Status{}
-	for _, id := range []string{"a", "b", "slow"} {
-		v, err := c.QueryWorkflow(ctx, "group", "", workflows.QueryStatus, id)
-		var st workflows.Status
-		if err == nil {
-			err = v.Get(&st)
-		}
-		if err != nil {
-			t.Fatalf("status of %s: %v", id, err)
-		}
-		statuses[id] = st
-	}
+	statuses := memberStatuses(t, c, "a", "b", "slow")
 	alone := deliverActivities(t, c)
 	if err := c.TerminateWorkflow(ctx, "group", "", "test done"); err != nil {
 		t.Fatal(err)

@@ -91,6 +91,9 @@ func runCompose(t *testing.T, argv []string) {
 	compose("start", "worker")
 	eventually(t, "events again after the worker restarts", 2*time.Minute, func() bool { return len(received()) >= killed+3 })
 
+	// The worker stops first, so that the events-service, whose logs go with its container, has
+	// logged the last tick sent before the stack goes down.
+	compose("stop", "worker")
 	first := received()
 	checkNoGap(t, "before down", first, 1)
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,9 @@ func TestGroupKeepsASlowSinkApart(t *testing.T) {
 	})
 	time.Sleep(20 * time.Second)
 	recordHistory(t, addr, "group", "group-v1-alone") // a run in which the slow source's ticks go alone
+	if out := mustStarter(t, addr, "describe", "--group", "group", "--workflow-id", "slow"); !strings.Contains(out, "ticks sent alone") {
+		t.Errorf("describe of the slow source, its ticks sent alone, says:\n%s", out)
+	}
 	time.Sleep(time.Until(stallEnd))
 	// The slow source catches up, answered at once, and the group continues as new twice.
 	time.Sleep(40 * time.Second)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hello-cron/cronsource/activities/contract"
 	"github.com/hello-cron/cronsource/internal/searchattr"
 	"github.com/hello-cron/cronsource/workflows"
 )
@@ -106,12 +107,17 @@ func configRows(st workflows.Status) [][2]string {
 	if len(st.Extensions) > 0 {
 		rows = append(rows, [2]string{"extensions", workflows.ExtensionsText(st.Extensions)})
 	}
-	return append(rows, [][2]string{
+	rows = append(rows, [][2]string{
 		{"sink", workflows.WithCredential(orText(st.Sink, "(the worker's)"), st.SinkCredential)},
 		{"dead-letter sink", workflows.WithCredential(orText(st.DeadLetterSink, "none"), st.DeadLetterSinkCredential)},
 		{"delivery", st.Delivery.Text()},
 		{"pause on failure", pauseOnFailureText(st)},
 	}...)
+	if st.SentAlone {
+		rows = append(rows, [2]string{"in its group", fmt.Sprintf("ticks sent alone: the sink did not answer within a batch's %v; "+
+			"back in the batches once it answers within %v", contract.BatchBudget, contract.BatchBudget/2)})
+	}
+	return rows
 }
 
 func pauseOnFailureText(st workflows.Status) string {

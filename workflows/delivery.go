@@ -114,7 +114,7 @@ func (s *source) send(ctx workflow.Context, tick contract.Tick) (receipt contrac
 		alone, start := s.alone, workflow.Now(ctx)
 		ended, err = s.await(ctx, s.firstAttempt(ctx, tick), &receipt)
 		if ended == answered && s.group != nil {
-			s.judgeSink(ctx, alone, workflow.Now(ctx).Sub(start), err)
+			s.judgeSink(alone, workflow.Now(ctx).Sub(start), err)
 		}
 		if ended != answered || err == nil || contract.IsRejected(err) || temporal.IsCanceledError(err) {
 			return receipt, ended, err

@@ -239,11 +239,11 @@ func (g *group) live() int {
 	return n
 }
 
-// judgeSink decides whether member s sends its ticks alone, after a first attempt that took
-// took: from the batch they go alone once the sink has not answered within the batch's budget
-// (contract.ErrSlowInBatch), so that it cannot hold the others' batches again; they are batched
-// again once the sink answered one sent alone within half of the budget.
-func (s *source) judgeSink(ctx workflow.Context, sentAlone bool, took time.Duration, err error) {
+// judgeSink decides, after a tick's first attempt answered in took, whether member s sends its
+// next ticks alone: they go alone once its sink did not answer one in its batch within the
+// budget (contract.ErrSlowInBatch), so that it cannot hold the others' batches again, and back
+// in the batches once it answered one sent alone within half of the budget.
+func (s *source) judgeSink(sentAlone bool, took time.Duration, err error) {
 	switch {
 	case !sentAlone && contract.IsSlowInBatch(err):
 		s.alone = true

@@ -253,6 +253,16 @@ func TestGroupSendsASlowMemberAlone(t *testing.T) {
 	if len(next.Members) != 3 || !next.Members[1].Alone || next.Members[0].Alone || next.Members[1].State.Sequence != 3 {
 		t.Fatalf("carried %+v; want src-1 alone, at sequence 3", next.Members)
 	}
+	for id, want := range map[string]bool{"src-0": false, "src-1": true} {
+		v, err := h.env.QueryWorkflow(QueryStatus, id)
+		var st Status
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil || st.SentAlone != want {
+			t.Errorf("status of %s: sent alone %v, %v; want %v", id, st.SentAlone, err, want)
+		}
+	}
 
 	h = newGroupHarness()
 	h.slow = []time.Duration{s(1)} // in time again

@@ -77,6 +77,9 @@ type Status struct {
 	// PauseOnFailure is the source's --pause-on-failure; FailuresInARow counts towards it.
 	PauseOnFailure int   `json:"pauseOnFailure,omitempty"`
 	FailuresInARow int64 `json:"failuresInARow,omitempty"`
+	// SentAlone: a group's member whose sink did not answer within a batch's budget, so that its
+	// ticks go alone, not in its group's batches.
+	SentAlone bool `json:"sentAlone,omitempty"`
 	// Backfills are the backfills waiting, the first under way.
 	Backfills []BackfillStatus `json:"backfills"`
 	// RecentTicks are the last ticks the source handled, oldest first, at most RecentTicks.
@@ -130,6 +133,7 @@ func (s *source) statusWith(n int) Status {
 		RecentTicks: s.state.Recent, Backfills: s.backfillStatus(),
 		PauseOnFailure: c.PauseOnFailure, FailuresInARow: s.state.FailuresInARow,
 		Delivery: c.Delivery.status(), Undeliverable: s.state.Undeliverable, LastUndeliverable: s.state.LastUndeliverable,
+		SentAlone: s.alone,
 	}
 	if c.Interval != 0 {
 		st.Interval = c.Interval.String()

@@ -27,7 +27,7 @@ const (
 	ErrCredential = "SinkCredentialUnavailable"
 	// ErrSlowInBatch: the sink did not answer a tick of a group's batch (DeliverBatch) within
 	// BatchBudget, so that the batch could answer its other ticks. The tick is retried alone,
-	// and its source sends its next ticks alone too, until its group continues as new.
+	// and its source sends its next ticks alone too, until its sink answers one in time.
 	ErrSlowInBatch = "SinkSlowInBatch"
 )
 

@@ -272,6 +272,30 @@ func TestGroupSendsASlowMemberAlone(t *testing.T) {
 	}
 }
 
+// TestGroupBatchesAMemberWithANewSink: a member sent alone, whose sink is still slow, is back in
+// the batches once its sink changes.
+func TestGroupBatchesAMemberWithANewSink(t *testing.T) {
+	h := newGroupHarness()
+	members := everyMinute(2)
+	members[1].Alone = true
+	h.slow = []time.Duration{s(8)} // tick 1, alone: still too slow
+	sink := "http://new-sink.example.com/"
+	update := h.update(s(90), UpdateConfig, "src-1", ConfigPatch{Sink: &sink})
+	h.run(t, GroupInput{Members: members, Joined: 2, ContinueAsNewAfter: 3})
+	if update.rejected != nil || update.err != nil {
+		t.Fatalf("update: %+v", update)
+	}
+	var got []string
+	for _, g := range h.got {
+		if g.member == "src-1" {
+			got = append(got, fmt.Sprintf("%d batch %d", g.tick.Sequence, g.batch))
+		}
+	}
+	if fmt.Sprint(got) != "[1 batch 0 2 batch 2 3 batch 3]" {
+		t.Errorf("src-1 sent %v; want tick 1 alone (batch 0), 2 and 3 in the batches of minutes 2 and 3", got)
+	}
+}
+
 func TestGroupControlsOneMember(t *testing.T) {
 	h := newGroupHarness()
 	pause := h.update(s(90), UpdatePause, "src-1", PauseRequest{Reason: "maintenance"})

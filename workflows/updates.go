@@ -178,6 +178,7 @@ func (s *source) update(ctx workflow.Context, p ConfigPatch) (Status, error) {
 	}
 	if s.cfg.Sink != old.Sink || s.cfg.SinkCredential != old.SinkCredential {
 		s.redirect = true
+		s.alone = false // a new sink gets its place in the group's batches back
 	}
 	s.woken = true
 	s.logger.Info("source updated")

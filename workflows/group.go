@@ -74,7 +74,7 @@ func (in GroupInput) Validate() error {
 			return fmt.Errorf("member %s: %w", m.ID, err)
 		}
 	}
-	return checkSize(in)
+	return nil
 }
 
 // Member is a source in a group: its id, which takes the place of a workflow id (in its status,
@@ -101,7 +101,13 @@ type JoinRequest struct {
 // with all of them after ContinueAsNewAfter batches. It never ends by itself: a group without
 // members waits for joins at no cost.
 func CronGroup(ctx workflow.Context, in GroupInput) error {
-	if err := in.Validate(); err != nil {
+	err := in.Validate()
+	if err == nil && workflow.GetInfo(ctx).ContinuedExecutionRunID == "" {
+		// A new group's members; a later run carries what the group admitted, with the room it
+		// kept for them now taken, so it is not checked again.
+		err = checkSize(in)
+	}
+	if err != nil {
 		return temporal.NewNonRetryableApplicationError(err.Error(), "InvalidConfig", nil)
 	}
 	g := newGroup(ctx, in)
@@ -115,7 +121,7 @@ func CronGroup(ctx workflow.Context, in GroupInput) error {
 	}
 	workflow.Go(ctx, g.clock.run)
 	workflow.Go(ctx, g.batches.run)
-	err := workflow.Await(ctx, func() bool { return g.failed != nil || g.continueAsNewDue(ctx) })
+	err = workflow.Await(ctx, func() bool { return g.failed != nil || g.continueAsNewDue(ctx) })
 	if err != nil || g.failed != nil {
 		return errors.Join(err, g.failed)
 	}

@@ -143,9 +143,30 @@ func TestGroupRefusesWhatWouldNotFit(t *testing.T) {
 	}
 
 	members = append(members, members[0])
-	members[11].ID = "twelfth"
-	if err := (GroupInput{Members: members}).Validate(); err == nil || !strings.Contains(err.Error(), "the group is full") {
-		t.Errorf("Validate of 12 members with 58 KiB of data = %v, want the group full", err)
+	members[11].ID, members[11].State.InstanceID = "twelfth", "group-m12"
+	tests := []struct {
+		name      string
+		continued bool
+		wantErr   string // "" for a run that goes on
+	}{
+		{"a new group", false, "the group is full"},
+		// A run that a continue-as-new started carries what its group admitted: refusing it
+		// would end every member.
+		{"a later run of a group", true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newGroupHarness()
+			if tt.continued {
+				h.env.SetContinuedExecutionRunID("earlier-run")
+			}
+			h.env.ExecuteWorkflow(CronGroup, GroupInput{Members: members, Joined: 12, ContinueAsNewAfter: 1})
+			err := h.env.GetWorkflowError()
+			var can *workflow.ContinueAsNewError
+			if tt.wantErr == "" && !errors.As(err, &can) || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("12 members with 58 KiB of data: %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

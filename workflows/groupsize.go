@@ -86,11 +86,11 @@ func refusalOr(err error) error {
 func trimSteps() []func(*State) {
 	return []func(*State){
 		func(s *State) {
-		s.Recent = slices.Clone(s.Recent)
-		for i := range s.Recent {
-			s.Recent[i].LastError = ""
-		}
-	},
+			s.Recent = slices.Clone(s.Recent)
+			for i := range s.Recent {
+				s.Recent[i].LastError = ""
+			}
+		},
 		func(s *State) { s.Recent = lastOf(s.Recent, RecentTicks/2) },
 		func(s *State) { s.Recent = nil },
 		func(s *State) { s.Gaps = lastOf(s.Gaps, 10) },

@@ -3,13 +3,14 @@ package workflows
 // How much a group carries. Temporal terminates a workflow whose continue-as-new input passes
 // its limit for one payload (limit.blobSize.error, 2 MiB by default), and a group's input holds
 // every member's configuration and state: 500 members with their last ten ticks already take
-// 1.5 MiB, and 2.3 MiB once each of those ticks records the error of a sink that was down. So
+// 1.4 MiB, and up to 3 MiB once those ticks record the errors of a sink that was down. So
 // a group trims what only describe and backfill read before it continues as new, and refuses
 // the joins and controls that would leave it no room to.
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -22,11 +23,15 @@ const MaxGroupInputBytes = 1792 << 10
 // error, and the last tick rejected and the last undeliverable.
 const memberReserve = 2 << 10
 
-// encodedSize is the size of in as the group's input payload: its JSON.
-func encodedSize(in GroupInput) int {
-	b, err := json.Marshal(in)
+// unencodable is the size of what JSON cannot encode (nor, so, the SDK send): too large, and
+// small enough to add to.
+const unencodable = math.MaxInt / 2
+
+// jsonSize is the size of v as JSON: a group's input is its payload's data.
+func jsonSize(v any) int {
+	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("encode a group's input: %v", err)) // plain data: cannot fail
+		return unencodable
 	}
 	return len(b)
 }
@@ -39,9 +44,13 @@ func essentialSize(in GroupInput) int {
 	for i := range in.Members {
 		m := &in.Members[i]
 		m.State.Recent, m.State.Gaps = nil, nil
-		room += encodedSize(GroupInput{Members: []Member{{Config: m.Config}}}) + memberReserve
+		config := jsonSize(m.Config) // a tick in flight copies its event's fields
+		if config == unencodable {
+			return unencodable
+		}
+		room += config + memberReserve
 	}
-	return encodedSize(in) + room
+	return min(jsonSize(in)+room, unencodable)
 }
 
 // refuseIfFull refuses a change of the group that would make in, the input it would then
@@ -100,7 +109,7 @@ func trimSteps() []func(*State) {
 
 // fit trims in, as trimSteps say, until it is at most MaxGroupInputBytes, and returns its size.
 func fit(in *GroupInput) int {
-	size := encodedSize(*in)
+	size := jsonSize(*in)
 	for _, step := range trimSteps() {
 		if size <= MaxGroupInputBytes {
 			break
@@ -109,7 +118,7 @@ func fit(in *GroupInput) int {
 		for i := range in.Members {
 			step(&in.Members[i].State)
 		}
-		size = encodedSize(*in)
+		size = jsonSize(*in)
 	}
 	return size
 }

@@ -91,7 +91,7 @@ func TestGroupInputFits(t *testing.T) {
 			if len(in.Members) < tt.admitted {
 				t.Fatalf("the group admits %d such members, want at least %d", len(in.Members), tt.admitted)
 			}
-			before := encodedSize(in)
+			before := jsonSize(in)
 			fitted := in
 			size := fit(&fitted)
 			payloads, err := converter.GetDefaultDataConverter().ToPayloads(fitted)
@@ -178,7 +178,7 @@ func TestGroupContinuesAsNewWithinTheLimit(t *testing.T) {
 		in.Members = append(in.Members, fullMember(i, 0, nil, false))
 	}
 	in.Joined, in.ContinueAsNewAfter = 250, 1
-	if n := encodedSize(in); n < temporalPayloadLimit {
+	if n := jsonSize(in); n < temporalPayloadLimit {
 		t.Fatalf("the group's state is %d bytes, less than the limit: the test shows nothing", n)
 	}
 	h := newGroupHarness()

@@ -114,10 +114,15 @@ func configRows(st workflows.Status) [][2]string {
 		{"pause on failure", pauseOnFailureText(st)},
 	}...)
 	if st.SentAlone {
-		rows = append(rows, [2]string{"in its group", fmt.Sprintf("ticks sent alone: the sink did not answer within a batch's %v; "+
-			"back in the batches once it answers within %v", contract.BatchBudget, contract.BatchBudget/2)})
+		rows = append(rows, [2]string{"in its group", sentAloneText()})
 	}
 	return rows
+}
+
+// sentAloneText says why a group's member sends its ticks alone, and until when.
+func sentAloneText() string {
+	return fmt.Sprintf("ticks sent alone: the sink did not answer within a batch's %v; "+
+		"back in the batches once it answers within %v", contract.BatchBudget, contract.BatchBudget/2)
 }
 
 func pauseOnFailureText(st workflows.Status) string {

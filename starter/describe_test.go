@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,8 @@ func TestListText(t *testing.T) {
 	in := sourceInput()
 	next := at(2).Add(time.Hour)
 	answered := workflows.Status{WorkflowID: "ok", Interval: "1s", Sequence: 9, NextFireTime: &next, NextFireTimes: []time.Time{next}}
+	alone := answered
+	alone.WorkflowID, alone.SentAlone = "slow", true
 	okRun := stalled(false)
 	okRun.info.Execution.WorkflowId = "ok"
 	gone := closedRun(enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED)
@@ -107,6 +110,7 @@ func TestListText(t *testing.T) {
 		{WorkflowID: "ok", report: reportFromQuery(answered, okRun)},
 		{WorkflowID: "src", report: reportFromServer(stalled(false), &in, "no worker answered within 2s")},
 		{WorkflowID: "gone", report: reportFromQuery(answered, gone)},
+		{WorkflowID: "slow", report: reportFromQuery(alone, okRun)},
 	}
 	var b bytes.Buffer
 	if err := listText(&b, sources); err != nil {
@@ -118,9 +122,14 @@ func TestListText(t *testing.T) {
 		{"ok", "running", "every 1s", "9", "2026-11-26T05:02:00.000Z", "query"},
 		{"src", "running", "every 2s", "4 at run start", "unknown (the source did not answer)", "server"},
 		{"gone", "terminated at 2026-11-26T04:02:00.000Z", "every 1s", "9", "none (terminated)", "query"},
+		{"slow", "running", "every 1s", "9", "2026-11-26T05:02:00.000Z", "query"},
 	}
-	if len(lines) != len(want)+1 {
-		t.Fatalf("list:\n%s\nwant %d lines", b.String(), len(want)+1)
+	notes := []string{
+		"src: no worker answered within 2s",
+		"slow: ticks sent alone: the sink did not answer within a batch's 10s; back in the batches once it answers within 5s",
+	}
+	if len(lines) != len(want)+len(notes) {
+		t.Fatalf("list:\n%s\nwant %d lines", b.String(), len(want)+len(notes))
 	}
 	for i, cells := range want {
 		got := strings.Split(strings.TrimSpace(lines[i]), "  ")
@@ -134,8 +143,8 @@ func TestListText(t *testing.T) {
 			t.Errorf("line %d: %q, want %q", i, strings.Join(nonEmpty, "|"), strings.Join(cells, "|"))
 		}
 	}
-	if note := lines[len(lines)-1]; note != "src: no worker answered within 2s" {
-		t.Errorf("note %q, want why src did not answer", note)
+	if got := lines[len(want):]; !slices.Equal(got, notes) {
+		t.Errorf("notes %q, want %q", got, notes)
 	}
 }
 

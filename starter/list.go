@@ -184,6 +184,9 @@ func listText(w io.Writer, sources []listed) error {
 			}
 			notes = append(notes, s.WorkflowID+": "+s.Note)
 		}
+		if s.SentAlone {
+			notes = append(notes, s.WorkflowID+": "+sentAloneText())
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.WorkflowID, s.State(), s.schedule(), seq, s.nextText(), s.StatusFrom)
 	}
 	if err := tw.Flush(); err != nil {

@@ -13,14 +13,16 @@ import (
 )
 
 func printReport(w io.Writer, rep report) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\tsystem\tsources\tinterval\toffered/s\tdelivered/s\tdelivered\tp50 ms\tp99 ms\tmax ms\tCPU ms/tick\tby process\tbench\tRSS MiB\tload\t")
-	for _, r := range rep.Load {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f%%\t%.0f\t%.0f\t%.0f\t%.2f\t%s\t%.2f\t%s\t%.2f\t\n", r.Scenario, r.System, r.Sources, r.Interval,
-			r.OfferedPerSec, r.DeliveredPerSec, 100*r.Window.Ratio, r.Window.P50, r.Window.P99, r.Window.Max, r.CPUPerTickMs,
-			cpuText(r.CPUPerTickMsBy), r.BenchCPUPerTickMs, rssText(r.RSSMiB), r.LoadAverage)
+	if len(rep.Load) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "scenario\tsystem\tsources\tinterval\toffered/s\tdelivered/s\tdelivered\tp50 ms\tp99 ms\tmax ms\tCPU ms/tick\tby process\tbench\tRSS MiB\tload\t")
+		for _, r := range rep.Load {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f%%\t%.0f\t%.0f\t%.0f\t%.2f\t%s\t%.2f\t%s\t%.2f\t\n", r.Scenario, r.System, r.Sources, r.Interval,
+				r.OfferedPerSec, r.DeliveredPerSec, 100*r.Window.Ratio, r.Window.P50, r.Window.P99, r.Window.Max, r.CPUPerTickMs,
+				cpuText(r.CPUPerTickMsBy), r.BenchCPUPerTickMs, rssText(r.RSSMiB), r.LoadAverage)
+		}
+		_ = tw.Flush()
 	}
-	_ = tw.Flush()
 	for _, line := range capacitySummary(rep.Load) {
 		fmt.Fprintln(w, line)
 	}
@@ -59,22 +61,7 @@ func printReport(w io.Writer, rep report) {
 			r.ContinueAsNewAfter, r.SamplesMiB[0], r.SamplesMiB[len(r.SamplesMiB)-1], len(r.SamplesMiB)-1, r.FirstMiBPerHour, r.LastMiBPerHour,
 			r.Pages, r.FreePages, r.Executions)
 	}
-	for _, f := range rep.Fleet {
-		fmt.Fprintf(w, "fleet %s %s, %d sources every %s: started in %.1f s (%.0f/s); %.2f%% of %d ticks delivered within %s of the "+
-			"%d measured intervals, lateness p50 %.0f ms, p99 %.0f ms, max %.0f ms; CPU %.2f ms/tick (%s); RSS %s, per source %s KiB; "+
-			"database %.1f MiB, %.0f MiB per million ticks\n",
-			f.System, f.Shape, f.Sources, f.Interval, f.StartSeconds, f.StartsPerSec, 100*f.Window.Ratio, f.Window.Offered, f.Grace, f.Intervals,
-			f.Window.P50, f.Window.P99, f.Window.Max, f.CPUPerTickMs, cpuText(f.CPUPerTickMsBy), rssText(f.RSSMiB),
-			rssText(f.RSSKiBPerSource), f.DBMiB, f.DBMiBPerMillionTicks)
-		if len(f.Cache) > 0 {
-			fmt.Fprintf(w, "  worker's workflow cache over the window: %s\n", rssText(f.Cache))
-		}
-		for _, c := range f.Crashes {
-			fmt.Fprintf(w, "  after kill -9 of the %s: first source back %.1f s, all %.1f s after the kill (%d not back within 2 intervals); "+
-				"their first ticks late p99 %.1f s, max %.1f s; %d ticks lost\n", c.Killed, c.FirstBackMs/1000, c.AllBackMs/1000,
-				c.NotBack, c.LatenessP99Ms/1000, c.LatenessMaxMs/1000, c.Lost)
-		}
-	}
+	printFleet(w, rep.Fleet)
 }
 
 // sustainRatio is the share of offered ticks a system must deliver for it to sustain a load.

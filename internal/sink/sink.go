@@ -33,13 +33,22 @@ func CACertPool(pem string) (*x509.CertPool, error) {
 // DefaultRequestTimeout bounds one delivery attempt, from dialling to the end of the response.
 const DefaultRequestTimeout = 10 * time.Second
 
+// maxIdleConnsPerSink is how many keep-alive connections the client keeps open to one sink
+// between POSTs: more than a group's batch (500 ticks posted at once), so that the ticks of a herd
+// reuse the connections of the batch before them, within the herd and from one herd to the next
+// (for 90 s), instead of each dialling a connection and closing it. Keeping 32, dialling took a
+// quarter of the worker's CPU in a herd (docs/benchmarks.md). A sink may close idle connections
+// sooner; the client then dials again.
+const maxIdleConnsPerSink = 1024
+
 // NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
-// reused across deliveries, a timeout on every attempt, no retries of its own (Temporal's retry
-// policy is the only retry layer). It follows only the redirects that resend the same POST (307
-// and 308, at most MaxRedirects, never from https to http, credentials only to the first
-// request's origin, never to an origin the policy does not allow) and returns a *RedirectError
-// for any other. roots may be nil for the system pool. The OIDC token in the policy's file goes
-// only where the policy lets it (see Policy.TokenOrigins).
+// reused across deliveries (up to maxIdleConnsPerSink to each sink, four times that in all), a
+// timeout on every attempt, no retries of its own (Temporal's retry policy is the only retry
+// layer). It follows only the redirects that resend the same POST (307 and 308, at most
+// MaxRedirects, never from https to http, credentials only to the first request's origin, never
+// to an origin the policy does not allow) and returns a *RedirectError for any other. roots may
+// be nil for the system pool. The OIDC token in the policy's file goes only where the policy lets
+// it (see Policy.TokenOrigins).
 func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, p Policy) *http.Client {
 	return &http.Client{
 		Timeout:       timeout,
@@ -51,8 +60,8 @@ func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, p Policy) *http.
 			TLSHandshakeTimeout:   5 * time.Second,
 			ResponseHeaderTimeout: timeout,
 			ExpectContinueTimeout: time.Second,
-			MaxIdleConns:          100,
-			MaxIdleConnsPerHost:   32,
+			MaxIdleConns:          4 * maxIdleConnsPerSink,
+			MaxIdleConnsPerHost:   maxIdleConnsPerSink,
 			IdleConnTimeout:       90 * time.Second,
 			ForceAttemptHTTP2:     true,
 		}},

@@ -8,8 +8,13 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -82,5 +87,53 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Fatalf("unexpected error: %v", err)
 	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 		t.Fatalf("err = %v, want one containing %q", err, want)
+	}
+}
+
+// TestHTTPClientKeepsAHerdsConnections posts a herd of ticks to one sink, all in flight at once
+// (the sink answers none until every one has come), then a second herd, and counts the
+// connections the sink accepted. The first herd dials one for each tick; the second must reuse
+// them all: the client keeps a herd's connections, where one that kept 32 dialled 468 again. The
+// herds are the size of a group's batch.
+func TestHTTPClientKeepsAHerdsConnections(t *testing.T) {
+	const herd = 500
+	var dialled atomic.Int32
+	var arrived sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Done()
+		arrived.Wait()
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := NewHTTPClient(nil, 10*time.Second, Policy{})
+	defer client.CloseIdleConnections()
+	for round, want := range []int32{herd, 0} {
+		dialled.Store(0)
+		arrived.Add(herd)
+		var done sync.WaitGroup
+		errs := make(chan error, herd)
+		for range herd {
+			done.Go(func() {
+				resp, err := client.Post(srv.URL, "text/plain", strings.NewReader("tick"))
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+			})
+		}
+		done.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("herd %d: %v", round+1, err)
+		}
+		if got := dialled.Load(); got != want {
+			t.Errorf("herd %d: the sink accepted %d connections, want %d", round+1, got, want)
+		}
 	}
 }

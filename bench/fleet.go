@@ -155,9 +155,13 @@ func (o *options) fleet(ctx context.Context, rec *recorder, name, shape string) 
 		return r, err
 	}
 	cpu, db1 := cpuDelta(cpu0, sys.cpu()), fileMiB(db)
-	r.Cache = cacheMetrics(metricsURL)
-	for name, v := range cache0 {
-		r.Cache[name] -= v
+	if cache1 := cacheMetrics(metricsURL); cache0 != nil && cache1 != nil {
+		for name, v := range cache0 {
+			cache1[name] -= v
+		}
+		r.Cache = cache1
+	} else if metricsURL != "" {
+		progress("fleet: the worker's /metrics did not answer at the window's start or end: no cache counters")
 	}
 	r.RSSMiB = sys.rss()
 	r.RSSKiBPerSource = map[string]float64{}
@@ -201,18 +205,21 @@ func cronEvery(d time.Duration) string {
 	return "" // no cron expression fires every d
 }
 
-// cacheMetrics reads the worker's sticky cache counters at url, by short name; empty if the
-// worker does not answer.
+// cacheMetrics reads the worker's sticky cache counters at url, by short name (the SDK reports a
+// counter once it is first incremented); nil if there is no url or the worker does not answer.
 func cacheMetrics(url string) map[string]float64 {
-	out := map[string]float64{}
 	if url == "" {
-		return out
+		return nil
 	}
 	resp, err := http.Get(url)
 	if err != nil {
-		return out
+		return nil
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	out := map[string]float64{}
 	names := map[string]string{"temporal_sticky_cache_hit_total": "hits", "temporal_sticky_cache_miss_total": "misses",
 		"temporal_sticky_cache_total_forced_eviction_total": "forced evictions"}
 	sc := bufio.NewScanner(resp.Body)

@@ -172,11 +172,6 @@ func (a *Activities) send(ctx context.Context, t contract.Tick, to target, exten
 	if err := a.authorize(req, to, sink, attempt); err != nil {
 		return contract.Receipt{Sink: sink}, "", err
 	}
-	// The POST may be sent twice: a tick's event is the same each time, with the same id, which is
-	// how sinks dedupe. Marked so (an empty Idempotency-Key is not sent), net/http sends it again at
-	// once on a new connection when a kept-alive one turns out closed by the sink, instead of
-	// failing the attempt, which a sink's idle timeout would do to a herd that reuses connections.
-	req.Header["Idempotency-Key"] = nil
 	stop := heartbeatUntilDone(ctx)
 	resp, err := a.client.Do(req)
 	stop()

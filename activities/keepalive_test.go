@@ -19,7 +19,8 @@ import (
 // client to a sink that reads the second POST of each kept-alive connection and closes the
 // connection without answering, as one whose idle timeout fires as a herd's POST comes. The
 // second tick must still be delivered in its first attempt, sent again at once on a new
-// connection with its id, and the marker that allows it must not reach the sink.
+// connection with its id (sink.NewHTTPClient's resend), and no Idempotency-Key header may reach
+// the sink.
 func TestDeliverSendsAgainOnAConnectionTheSinkClosed(t *testing.T) {
 	type requestsOnConn struct{}
 	var mu sync.Mutex

@@ -43,18 +43,18 @@ const maxIdleConnsPerSink = 1024
 
 // NewHTTPClient returns the client that posts events to sinks: keep-alive connections that are
 // reused across deliveries (up to maxIdleConnsPerSink to each sink, four times that in all), a
-// timeout on every attempt, no retries of its own (Temporal's retry policy is the retry layer;
-// net/http only sends a request marked idempotent again when the kept-alive connection it went
-// out on turns out closed). It follows only the redirects that resend the same POST (307 and
-// 308, at most MaxRedirects, never from https to http, credentials only to the first request's
-// origin, never to an origin the policy does not allow) and returns a *RedirectError for any
-// other. roots may be nil for the system pool. The OIDC token in the policy's file goes only
-// where the policy lets it (see Policy.TokenOrigins).
+// timeout on every attempt, no retries of its own (Temporal's retry policy is the retry layer)
+// but one: a request that fails on a kept-alive connection is sent once more (resendOnce). It
+// follows only the redirects that resend the same POST (307 and 308, at most MaxRedirects, never
+// from https to http, credentials only to the first request's origin, never to an origin the
+// policy does not allow) and returns a *RedirectError for any other. roots may be nil for the
+// system pool. The OIDC token in the policy's file goes only where the policy lets it (see
+// Policy.TokenOrigins).
 func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, p Policy) *http.Client {
 	return &http.Client{
 		Timeout:       timeout,
 		CheckRedirect: p.checkRedirect,
-		Transport: oidcTransport{policy: p, base: &http.Transport{
+		Transport: oidcTransport{policy: p, base: resendOnce{&http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			TLSClientConfig:       &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
@@ -65,6 +65,6 @@ func NewHTTPClient(roots *x509.CertPool, timeout time.Duration, p Policy) *http.
 			MaxIdleConnsPerHost:   maxIdleConnsPerSink,
 			IdleConnTimeout:       90 * time.Second,
 			ForceAttemptHTTP2:     true,
-		}},
+		}}},
 	}
 }

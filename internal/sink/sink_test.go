@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -135,5 +136,59 @@ func TestHTTPClientKeepsAHerdsConnections(t *testing.T) {
 		if got := dialled.Load(); got != want {
 			t.Errorf("herd %d: the sink accepted %d connections, want %d", round+1, got, want)
 		}
+	}
+}
+
+// TestHTTPClientResendsOnlyOnce keeps 50 connections to a sink open, then has the sink close
+// every kept-alive connection on which a request comes, after reading it. A POST must reach the
+// sink at most twice, however many kept connections are left to try (net/http, for a request
+// marked idempotent, tries them all: 51 times here).
+func TestHTTPClientResendsOnlyOnce(t *testing.T) {
+	const kept = 50
+	type requestsOnConn struct{}
+	var hostile atomic.Bool
+	var posts atomic.Int32
+	var arrived sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		onConn := r.Context().Value(requestsOnConn{}).(*atomic.Int32).Add(1)
+		if !hostile.Load() {
+			arrived.Done()
+			arrived.Wait()
+			return
+		}
+		posts.Add(1)
+		if onConn > 1 {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+	}))
+	srv.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+		return context.WithValue(ctx, requestsOnConn{}, new(atomic.Int32))
+	}
+	srv.Start()
+	defer srv.Close()
+	client := NewHTTPClient(nil, 10*time.Second, Policy{})
+	defer client.CloseIdleConnections()
+	arrived.Add(kept)
+	var done sync.WaitGroup
+	for range kept {
+		done.Go(func() {
+			if resp, err := client.Post(srv.URL, "text/plain", strings.NewReader("tick")); err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	done.Wait()
+	hostile.Store(true)
+	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("tick"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := client.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	if got := posts.Load(); got < 1 || got > 2 {
+		t.Errorf("the sink got the POST %d times, want at most 2", got)
 	}
 }
